@@ -1,0 +1,57 @@
+# The shop's developer commands. Quick start: `make run`, then `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.requirements-installed
+# A MongoDB URI with no server behind it: the contract pass compiles queries for
+# django-mongodb-backend and must never reach a database.
+MONGODB_CONTRACT_URI := mongodb://127.0.0.1:1/shop?serverSelectionTimeoutMS=200
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-sqlite test-mongo-contract lint format migrations bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+## run: set up .venv, migrate, create the demo staff user and catalog, serve on :8000
+run: $(STAMP)
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=1 $(PY) manage.py ensure_demo_staff
+	DJANGO_DEBUG=1 $(PY) manage.py load_demo_catalog
+	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+## test: the whole suite, then the MongoDB contract pass (unless MONGODB_URI names a real server)
+test: $(STAMP)
+	$(BIN)/pytest
+ifeq ($(strip $(MONGODB_URI)),)
+	$(MAKE) --no-print-directory test-mongo-contract
+endif
+
+## test-mongo-contract: compile checks and migrations of the MongoDB profile, no server needed
+test-mongo-contract: $(STAMP)
+	MONGODB_URI='$(MONGODB_CONTRACT_URI)' $(BIN)/pytest -m mongo
+
+## lint: ruff (lint rules and formatting)
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## migrations: regenerate both migration sets (SQL and MongoDB) from the models
+migrations: $(STAMP)
+	DJANGO_DEBUG=1 $(PY) manage.py makemigrations
+	DJANGO_DEBUG=1 MONGODB_URI='$(MONGODB_CONTRACT_URI)' $(PY) -m shop.offline_makemigrations \
+		admin auth contenttypes accounts catalog orders
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

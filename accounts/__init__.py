@@ -1,0 +1,1 @@
+"""Accounts: the custom user (email login), registration, tokens and revocation."""

@@ -1,0 +1,36 @@
+"""Bearer-token authentication that honours token revocation at no extra query."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.settings import api_settings
+
+from accounts.tokens import TOKEN_VERSION_CLAIM
+
+
+class ShopJWTAuthentication(JWTAuthentication):
+    """simplejwt's authentication, plus the ``ver`` claim check (DESIGN.md "Tokens").
+
+    The user row is loaded for every authenticated request anyway; comparing the
+    token's version with the row's costs nothing more.
+    """
+
+    def get_user(self, validated_token):
+        """Return the active user of the token; refuse revoked or dangling tokens."""
+        try:
+            user_id = validated_token[api_settings.USER_ID_CLAIM]
+        except KeyError:
+            raise AuthenticationFailed(
+                "Token contained no recognizable user identification", code="token_not_valid"
+            ) from None
+        try:
+            user = self.user_model.objects.get(**{api_settings.USER_ID_FIELD: user_id})
+        except (self.user_model.DoesNotExist, ValidationError, ValueError, TypeError):
+            raise AuthenticationFailed("User not found", code="user_not_found") from None
+        if not user.is_active:
+            raise AuthenticationFailed("User is inactive", code="user_inactive")
+        if validated_token.get(TOKEN_VERSION_CLAIM) != user.token_version:
+            raise AuthenticationFailed("Token has been revoked", code="token_revoked")
+        return user

@@ -1,0 +1,96 @@
+"""The shop's user model: the email address is the login name."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+
+def normalize_email_address(email: str) -> str:
+    """Return the whole address stripped and lower-cased.
+
+    MongoDB has no expression indexes, so storing the address lower-cased is how the
+    unique index stays case-insensitive on both backends.
+    """
+    return (email or "").strip().lower()
+
+
+class UserManager(BaseUserManager):
+    """Create users with a normalised email; look them up case-insensitively."""
+
+    use_in_migrations = True
+
+    @classmethod
+    def normalize_email(cls, email):
+        """Return the address lower-cased as a whole (not only the domain)."""
+        return normalize_email_address(email)
+
+    def get_by_natural_key(self, email):
+        """Return the user with this address, in any case."""
+        return self.get(email=normalize_email_address(email))
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=normalize_email_address(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        """Create and return a customer."""
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        """Create and return a staff superuser."""
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        if not extra_fields["is_staff"] or not extra_fields["is_superuser"]:
+            raise ValueError("A superuser must have is_staff=True and is_superuser=True.")
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A customer or a staff member of the shop."""
+
+    email = models.EmailField("email address", max_length=254, unique=True)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    is_staff = models.BooleanField(
+        default=False, help_text="Designates whether the user can log into the admin site."
+    )
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+    # Token revocation (DESIGN.md "Tokens"): every token carries the version it was
+    # issued under; bumping it kills all of the user's tokens at once. The timestamp
+    # beside it says when, for the admin.
+    token_version = models.PositiveIntegerField(default=0, editable=False)
+    tokens_valid_after = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def clean(self):
+        """Store the email normalised, whatever form it came in."""
+        super().clean()
+        self.email = normalize_email_address(self.email)
+
+    def get_full_name(self) -> str:
+        """Return first and last name separated by a space."""
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        """Return the first name."""
+        return self.first_name

@@ -1,0 +1,1 @@
+"""Catalog: categories and products with stock."""

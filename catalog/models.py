@@ -1,0 +1,62 @@
+"""Catalog models: categories and products with stock.
+
+Rules are enforced in the database where both backends allow (unique indexes
+everywhere; check constraints on SQL only, since MongoDB has none) and in
+``catalog.services`` everywhere.
+"""
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+
+MIN_PRICE = Decimal("0.01")
+
+
+class Category(models.Model):
+    """A group of products, addressed by its slug (``electronics``)."""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    """Something the shop sells, with its current price and units in stock."""
+
+    sku = models.CharField("SKU", max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    # Keyed by slug so that filtering and rendering by category need no join
+    # (a plain $match on MongoDB).
+    category = models.ForeignKey(Category, to_field="slug", on_delete=models.PROTECT, related_name="products")
+    description = models.TextField(blank=True, max_length=5000)
+    price = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(MIN_PRICE)])
+    stock = models.IntegerField(default=0, validators=[MinValueValidator(0)])
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "name"], name="catalog_product_name_unique_in_category"
+            ),
+            models.CheckConstraint(condition=models.Q(price__gt=0), name="catalog_product_price_positive"),
+            models.CheckConstraint(
+                condition=models.Q(stock__gte=0), name="catalog_product_stock_not_negative"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["is_active", "name"], name="catalog_product_active_name"),
+            models.Index(fields=["is_active", "price"], name="catalog_product_active_price"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sku})"

@@ -1,0 +1,1 @@
+"""Orders: lines with price snapshots, stock reservation, status machine and history."""

@@ -1,0 +1,118 @@
+"""Order models: orders, their lines, status history and idempotency records.
+
+Nothing but ``orders.services`` writes these (STYLE.md habit 3).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class OrderStatus(models.TextChoices):
+    """The life cycle of an order; legal moves are in ``orders.services``."""
+
+    IN_PROGRESS = "IN_PROGRESS", "In progress"
+    SHIPPED = "SHIPPED", "Shipped"
+    DELIVERED = "DELIVERED", "Delivered"
+    CANCELLED = "CANCELLED", "Cancelled"
+
+
+class Actor(models.TextChoices):
+    """Who made a status change, as shown to customers."""
+
+    CUSTOMER = "customer", "Customer"
+    STAFF = "staff", "Staff"
+    SYSTEM = "system", "System"
+
+
+class Order(models.Model):
+    """A customer's order; survives account deletion with ``customer`` set to null."""
+
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.IN_PROGRESS)
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-created_at", "-id"], name="orders_customer_newest"),
+            models.Index(fields=["status", "-created_at", "-id"], name="orders_status_newest"),
+            models.Index(fields=["-created_at", "-id"], name="orders_newest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Order {self.pk} ({self.status})"
+
+
+class OrderLine(models.Model):
+    """One product in an order, with the catalog data snapshotted when it was placed."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="order_lines")
+    position = models.PositiveSmallIntegerField()
+    sku = models.CharField("SKU", max_length=64)
+    name = models.CharField(max_length=200)
+    category_slug = models.CharField(max_length=50)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    quantity = models.PositiveIntegerField()
+    line_total = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["order", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "position"], name="orders_line_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.sku}"
+
+
+class OrderStatusChange(models.Model):
+    """One move in an order's life; creation is the first (``from_status`` null)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="history")
+    # Null (not "") for the creation entry: the API shows it as from_status: null.
+    from_status = models.CharField(  # noqa: DJ001
+        max_length=20, choices=OrderStatus.choices, null=True, blank=True
+    )
+    to_status = models.CharField(max_length=20, choices=OrderStatus.choices)
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.CharField(max_length=10, choices=Actor.choices)
+    # Staff identity, for the admin only; never shown to customers.
+    changed_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["order", "changed_at", "id"]
+        indexes = [models.Index(fields=["order", "changed_at"], name="orders_history_order_time")]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} -> {self.to_status}"
+
+
+class IdempotencyRecord(models.Model):
+    """A client's ``Idempotency-Key`` for order creation, per user, kept 24 hours.
+
+    ``order`` is null while the first request is still running.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_fingerprint = models.CharField(max_length=64)
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="orders_idempotency_key_unique_per_user"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="orders_idempotency_created")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.user_id})"

@@ -1,0 +1,1 @@
+"""The shop project package: settings, URLs, health checks and shared API pieces."""

@@ -1,0 +1,67 @@
+"""One error shape for the v1 API (API.md "Conventions").
+
+Request-level errors are ``{"detail": "...", "code": "..."}`` (plus extra keys such
+as ``products`` for ``insufficient_stock``); validation errors are DRF's
+``{"field": ["message", ...]}``. Domain errors from services are mapped here, once.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from shop import errors
+
+DOMAIN_STATUS = (
+    (errors.InvalidInput, status.HTTP_400_BAD_REQUEST),
+    (errors.NotFound, status.HTTP_404_NOT_FOUND),
+    (errors.NotAllowed, status.HTTP_403_FORBIDDEN),
+    (errors.Conflict, status.HTTP_409_CONFLICT),
+    (errors.Unprocessable, status.HTTP_422_UNPROCESSABLE_ENTITY),
+    (errors.Throttled, status.HTTP_429_TOO_MANY_REQUESTS),
+)
+
+
+def domain_error_status(exc: errors.ShopError) -> int:
+    """Return the HTTP status code of a domain error."""
+    for error_class, status_code in DOMAIN_STATUS:
+        if isinstance(exc, error_class):
+            return status_code
+    return status.HTTP_400_BAD_REQUEST
+
+
+def domain_error_response(exc: errors.ShopError) -> Response:
+    """Render a domain error in the v1 shape."""
+    status_code = domain_error_status(exc)
+    headers = {}
+    if isinstance(exc, errors.InvalidInput) and exc.field:
+        data = {exc.field: [exc.message]}
+    else:
+        data = {"detail": exc.message, "code": exc.code, **exc.extra}
+    if isinstance(exc, errors.Throttled):
+        headers["Retry-After"] = str(exc.retry_after)
+    return Response(data, status=status_code, headers=headers)
+
+
+def exception_handler(exc, context):
+    """Map domain errors and DRF/Django errors to the v1 error shape with a ``code``."""
+    if isinstance(exc, errors.ShopError):
+        return domain_error_response(exc)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.APIException) and isinstance(response.data, dict):
+        detail = response.data.get("detail")
+        if detail is not None and "code" not in response.data:
+            codes = exc.get_codes()
+            response.data["code"] = (
+                codes.get("detail", exc.default_code) if isinstance(codes, dict) else codes
+            )
+    return response

@@ -1,0 +1,183 @@
+"""Read the shop's configuration from the environment and choose the database backend.
+
+Everything here runs while ``shop.settings`` is imported, so it must not import
+Django models. Bad configuration raises :class:`ConfigurationError`, which
+``manage.py`` and ``shop.wsgi`` turn into a single line naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+MONGODB_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
+SQL_AUTO_FIELD = "django.db.models.BigAutoField"
+DEFAULT_MONGODB_NAME = "shop"
+# pymongo waits 30 s for a server by default; a readiness probe or a request
+# should fail faster than that when the database is gone.
+DEFAULT_SERVER_SELECTION_TIMEOUT_MS = 5000
+
+TRUE_VALUES = {"1", "true", "yes", "on"}
+FALSE_VALUES = {"0", "false", "no", "off", ""}
+
+
+class ConfigurationError(ImproperlyConfigured):
+    """A setting read from the environment is missing or invalid."""
+
+
+def env_str(name: str, default: str = "") -> str:
+    """Return the environment variable ``name`` stripped, or ``default`` when unset."""
+    return os.environ.get(name, default).strip()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Return a boolean environment variable; unset or empty gives ``default``."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in TRUE_VALUES:
+        return True
+    if value in FALSE_VALUES:
+        return False
+    raise ConfigurationError(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    """Return an integer environment variable of at least ``minimum``."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def env_list(name: str, default: list[str] | None = None) -> list[str]:
+    """Return a comma-separated environment variable as a list of non-empty items."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return list(default or [])
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+@dataclass(frozen=True)
+class DatabaseProfile:
+    """The database settings of one backend, as ``shop.settings`` applies them."""
+
+    vendor: str
+    databases: dict
+    default_auto_field: str
+
+    @property
+    def is_mongodb(self) -> bool:
+        """Return whether this profile runs on django-mongodb-backend."""
+        return self.vendor == "mongodb"
+
+
+def mongodb_profile(uri: str) -> DatabaseProfile:
+    """Return the MongoDB profile for ``uri``; the database name is the URI's path."""
+    parts = urlsplit(uri)
+    if parts.scheme not in ("mongodb", "mongodb+srv") or not parts.netloc.rpartition("@")[2]:
+        raise ConfigurationError(
+            "MONGODB_URI must look like mongodb://host[:port]/dbname or "
+            f"mongodb+srv://host/dbname, got {redact_uri(uri)!r}"
+        )
+    if parts.scheme == "mongodb":
+        # parse_uri validates hosts, ports and options without network access;
+        # SRV URIs would need a DNS lookup, so they are checked by the driver at connect.
+        from pymongo.errors import ConfigurationError as PymongoConfigurationError
+        from pymongo.errors import InvalidURI
+        from pymongo.uri_parser import parse_uri
+
+        try:
+            parse_uri(uri)
+        except (InvalidURI, PymongoConfigurationError, ValueError) as exc:
+            raise ConfigurationError(f"MONGODB_URI is invalid: {exc}") from None
+    name = unquote(parts.path.lstrip("/")) or DEFAULT_MONGODB_NAME
+    if any(char in name for char in '/\\. "$'):
+        raise ConfigurationError(f"MONGODB_URI names an invalid database {name!r}")
+    options = {}
+    if "serverselectiontimeoutms" not in parts.query.lower():
+        options["serverSelectionTimeoutMS"] = DEFAULT_SERVER_SELECTION_TIMEOUT_MS
+    return DatabaseProfile(
+        vendor="mongodb",
+        databases={
+            "default": {
+                "ENGINE": "django_mongodb_backend",
+                "HOST": uri,
+                "NAME": name,
+                "OPTIONS": options,
+            }
+        },
+        default_auto_field=MONGODB_AUTO_FIELD,
+    )
+
+
+def sqlite_profile(path: Path) -> DatabaseProfile:
+    """Return the SQLite profile for the file at ``path`` (WAL mode, busy timeout)."""
+    check_writable_file(path, variable="SQLITE_PATH")
+    return DatabaseProfile(
+        vendor="sqlite",
+        databases={
+            "default": {
+                "ENGINE": "django.db.backends.sqlite3",
+                "NAME": str(path),
+                "OPTIONS": {
+                    # WAL lets readers work beside one writer, so several server
+                    # processes can share the file; the timeout makes a writer wait
+                    # for the lock instead of failing with "database is locked".
+                    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                    "timeout": 20,
+                    # Take the write lock when a transaction starts, so two
+                    # read-then-write transactions cannot deadlock on upgrade.
+                    "transaction_mode": "IMMEDIATE",
+                },
+            }
+        },
+        default_auto_field=SQL_AUTO_FIELD,
+    )
+
+
+def database_profile(base_dir: Path) -> DatabaseProfile:
+    """Choose the backend: MongoDB when ``MONGODB_URI`` is set, else SQLite at ``SQLITE_PATH``."""
+    uri = env_str("MONGODB_URI")
+    if uri:
+        return mongodb_profile(uri)
+    path = Path(env_str("SQLITE_PATH") or "db.sqlite3")
+    if not path.is_absolute():
+        path = base_dir / path
+    return sqlite_profile(path)
+
+
+def check_writable_file(path: Path, *, variable: str) -> None:
+    """Raise ConfigurationError unless ``path`` can be created or written."""
+    if path.is_dir():
+        raise ConfigurationError(f"{variable} points at a directory, not a file: {path}")
+    if path.exists():
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise ConfigurationError(f"{variable} is not writable: {path}")
+        return
+    parent = path.parent
+    if not parent.is_dir():
+        raise ConfigurationError(f"{variable} is in a directory that does not exist: {parent}")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigurationError(f"{variable} is in a directory that is not writable: {parent}")
+
+
+def redact_uri(uri: str) -> str:
+    """Return ``uri`` with any password replaced by ``***`` (for messages and logs)."""
+    parts = urlsplit(uri)
+    userinfo, sep, host = parts.netloc.rpartition("@")
+    if not sep or ":" not in userinfo:
+        return uri
+    user = userinfo.split(":", 1)[0]
+    return parts._replace(netloc=f"{user}:***@{host}").geturl()

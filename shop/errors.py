@@ -1,0 +1,72 @@
+"""Domain exceptions shared by every app's services.
+
+Services raise these; they know nothing about HTTP. ``shop.api.exceptions`` maps
+each family to a status code once, for the v1 API, and the legacy adapters map
+them to their ``{"message": ...}`` shape.
+"""
+
+from __future__ import annotations
+
+
+class ShopError(Exception):
+    """Base of the business errors; carries a machine ``code`` and extra payload."""
+
+    code = "error"
+    default_message = "The request could not be completed."
+
+    def __init__(self, message: str | None = None, *, code: str | None = None, **extra):
+        self.message = message or self.default_message
+        if code:
+            self.code = code
+        self.extra = extra
+        super().__init__(self.message)
+
+
+class InvalidInput(ShopError):
+    """The input breaks a business rule; ``field`` names the input at fault (HTTP 400)."""
+
+    code = "invalid"
+    default_message = "Invalid input."
+
+    def __init__(self, message: str | None = None, *, field: str | None = None, **kwargs):
+        self.field = field
+        super().__init__(message, **kwargs)
+
+
+class NotFound(ShopError):
+    """The object does not exist or is not the caller's to see (HTTP 404)."""
+
+    code = "not_found"
+    default_message = "Not found."
+
+
+class NotAllowed(ShopError):
+    """The caller is known but may not do this (HTTP 403)."""
+
+    code = "permission_denied"
+    default_message = "You do not have permission to perform this action."
+
+
+class Conflict(ShopError):
+    """The request conflicts with the current state of the data (HTTP 409)."""
+
+    code = "conflict"
+    default_message = "The request conflicts with the current state."
+
+
+class Unprocessable(ShopError):
+    """The request is well-formed but cannot be processed as sent (HTTP 422)."""
+
+    code = "unprocessable"
+    default_message = "The request cannot be processed."
+
+
+class Throttled(ShopError):
+    """Too many attempts; ``retry_after`` says how many seconds to wait (HTTP 429)."""
+
+    code = "throttled"
+    default_message = "Too many attempts. Try again later."
+
+    def __init__(self, message: str | None = None, *, retry_after: int, **kwargs):
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)
