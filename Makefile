@@ -27,12 +27,12 @@ run: $(STAMP)
 	DJANGO_DEBUG=1 $(PY) manage.py load_demo_catalog
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
-## test: the whole suite, then the MongoDB contract pass (unless MONGODB_URI names a real server)
+## test: the MongoDB contract pass (unless MONGODB_URI names a real server), then the whole suite
 test: $(STAMP)
-	$(BIN)/pytest
 ifeq ($(strip $(MONGODB_URI)),)
 	$(MAKE) --no-print-directory test-mongo-contract
 endif
+	$(BIN)/pytest
 
 ## test-mongo-contract: compile checks and migrations of the MongoDB profile, no server needed
 test-mongo-contract: $(STAMP)
