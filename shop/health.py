@@ -1,24 +1,43 @@
 """Liveness and readiness probes (``/healthz``, ``/readyz``)."""
 
+import functools
 import logging
 
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
+SAFE_METHODS = ("GET", "HEAD")
+
+
+def json_require_safe(view):
+    """Allow only GET and HEAD; other methods get a JSON 405 with an ``Allow`` header."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in SAFE_METHODS:
+            response = JsonResponse(
+                {"detail": f'Method "{request.method}" not allowed.', "code": "method_not_allowed"},
+                status=405,
+            )
+            response["Allow"] = ", ".join(SAFE_METHODS)
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
 
 @never_cache
-@require_safe
+@json_require_safe
 def healthz(request):
     """Answer 200 while the process is up; touches nothing else."""
     return JsonResponse({"status": "ok"})
 
 
 @never_cache
-@require_safe
+@json_require_safe
 def readyz(request):
     """Answer 200 when the active database answers a ping, else 503."""
     try:

@@ -11,6 +11,11 @@ api_v1 = [
     path("", include("orders.urls")),
 ]
 
+handler400 = "shop.api.error_views.bad_request"
+handler403 = "shop.api.error_views.permission_denied"
+handler404 = "shop.api.error_views.not_found"
+handler500 = "shop.api.error_views.server_error"
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
