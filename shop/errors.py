@@ -33,6 +33,13 @@ class InvalidInput(ShopError):
         super().__init__(message, **kwargs)
 
 
+class NotAuthenticated(ShopError):
+    """Credentials are missing, wrong, expired or revoked (HTTP 401)."""
+
+    code = "not_authenticated"
+    default_message = "Authentication credentials were not provided or are not valid."
+
+
 class NotFound(ShopError):
     """The object does not exist or is not the caller's to see (HTTP 404)."""
 

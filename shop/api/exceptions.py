@@ -15,8 +15,11 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from shop import errors
 
+AUTHENTICATE_HEADER = 'Bearer realm="api"'
+
 DOMAIN_STATUS = (
     (errors.InvalidInput, status.HTTP_400_BAD_REQUEST),
+    (errors.NotAuthenticated, status.HTTP_401_UNAUTHORIZED),
     (errors.NotFound, status.HTTP_404_NOT_FOUND),
     (errors.NotAllowed, status.HTTP_403_FORBIDDEN),
     (errors.Conflict, status.HTTP_409_CONFLICT),
@@ -43,6 +46,9 @@ def domain_error_response(exc: errors.ShopError) -> Response:
         data = {"detail": exc.message, "code": exc.code, **exc.extra}
     if isinstance(exc, errors.Throttled):
         headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, errors.NotAuthenticated):
+        # RFC 7235: a 401 names the scheme that would be accepted.
+        headers["WWW-Authenticate"] = AUTHENTICATE_HEADER
     return Response(data, status=status_code, headers=headers)
 
 
