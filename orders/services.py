@@ -1,0 +1,396 @@
+"""Order services: the only code that writes orders, lines, history and idempotency records.
+
+* :func:`order_create` validates everything first, snapshots prices, reserves stock
+  for every line with conditional single-document updates (all or nothing, with
+  compensation), then writes the order, its lines and its first history entry.
+* :func:`order_set_status` is the one function that moves an order's status: the
+  legal moves are data (:data:`ORDER_TRANSITIONS`, django-oscar's pipeline), the move
+  is a conditional update on the old status (two concurrent moves cannot both win),
+  every move writes an ``OrderStatusChange`` and a move to ``CANCELLED`` restocks.
+* :func:`orders_close_for_deleted_customer` is what account deletion calls.
+
+Consistency never relies on multi-document transactions (MongoDB has them only on
+replica sets): the conditional updates are the correctness layer, and
+``shop.db.atomic()`` adds a transaction wherever the backend has one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from catalog.models import Product
+from catalog.services import product_stock_release, product_stock_reserve
+from orders.errors import (
+    IdempotencyKeyInProgress,
+    IdempotencyKeyReused,
+    InsufficientStock,
+    InvalidIdempotencyKey,
+    InvalidTransition,
+)
+from orders.models import Actor, IdempotencyRecord, Order, OrderLine, OrderStatus, OrderStatusChange
+from orders.selectors import primary_key_parse
+from shop import db
+from shop.errors import InvalidInput
+
+# The status machine as data: each status maps to the statuses it may move to.
+ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
+    OrderStatus.IN_PROGRESS: frozenset({OrderStatus.SHIPPED, OrderStatus.CANCELLED}),
+    OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED}),
+    OrderStatus.DELIVERED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+}
+
+MAX_LINES = 50
+MIN_QUANTITY = 1
+MAX_QUANTITY = 1000
+# DecimalField(max_digits=12, decimal_places=2) holds at most this much.
+MAX_AMOUNT = Decimal("9999999999.99")
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+
+ITEMS_FIELD = "items"
+
+
+def order_next_statuses(*, status: str) -> frozenset[str]:
+    """Return the statuses an order in ``status`` may legally move to."""
+    return ORDER_TRANSITIONS.get(status, frozenset())
+
+
+# --- Creation -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One validated, merged order line before anything is written."""
+
+    position: int
+    product: Product
+    quantity: int
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.product.price * self.quantity
+
+
+def order_create(
+    *,
+    customer,
+    items: Iterable[Mapping[str, Any]],
+    idempotency_key: str | None = None,
+    request_fingerprint: str | None = None,
+) -> Order:
+    """Place an order of ``items`` (``[{"product": id, "quantity": n}, ...]``) for ``customer``.
+
+    Validation comes first (1 to 50 lines as sent; the same product twice is
+    merged; each merged quantity 1 to 1000; every product known and active:
+    otherwise ``InvalidInput`` on ``items``). Then stock is reserved for every
+    line in product-id order, all or nothing (``InsufficientStock`` naming every
+    short product), and the order, its lines and the first history entry are
+    written.
+
+    With ``idempotency_key`` the key is claimed for the user first: a repeat of
+    the same request (same ``request_fingerprint``, by default the fingerprint
+    of ``items``) within 24 hours returns the order the first request created,
+    without reserving anything; a different request with the key raises
+    ``IdempotencyKeyReused``; a repeat while the first still runs raises
+    ``IdempotencyKeyInProgress``. A failed request leaves no record behind.
+    """
+    if isinstance(items, tuple):
+        items = list(items)
+    if idempotency_key is None:
+        return _order_place(customer=customer, items=items)
+
+    idempotency_key_validate(key=idempotency_key)
+    fingerprint = request_fingerprint or idempotency_fingerprint(body={ITEMS_FIELD: items})
+    record, replay = _idempotency_claim(user=customer, key=idempotency_key, fingerprint=fingerprint)
+    if replay is not None:
+        return replay
+    try:
+        with db.atomic():
+            order = _order_place(customer=customer, items=items)
+            IdempotencyRecord.objects.filter(pk=record.pk).update(order=order)
+    except BaseException:
+        # A failed request stores nothing, so the client may retry with the same key.
+        IdempotencyRecord.objects.filter(pk=record.pk, order__isnull=True).delete()
+        raise
+    return order
+
+
+def _order_place(*, customer, items) -> Order:
+    """Validate, reserve and write one order (no idempotency handling)."""
+    lines = _lines_validate(items)
+    total = sum((line.line_total for line in lines), Decimal("0.00"))
+    if total > MAX_AMOUNT:
+        raise InvalidInput("The order total is too large; order fewer units.", field=ITEMS_FIELD)
+    with db.atomic():
+        reserved = stock_reserve_all(lines={line.product.pk: line.quantity for line in lines})
+        try:
+            now = timezone.now()
+            order = Order.objects.create(
+                customer=customer,
+                status=OrderStatus.IN_PROGRESS,
+                total=total,
+                currency=settings.SHOP_CURRENCY,
+                created_at=now,
+                updated_at=now,
+            )
+            OrderLine.objects.bulk_create(
+                [
+                    OrderLine(
+                        order=order,
+                        product=line.product,
+                        position=line.position,
+                        sku=line.product.sku,
+                        name=line.product.name,
+                        category_slug=line.product.category_id,
+                        unit_price=line.product.price,
+                        quantity=line.quantity,
+                        line_total=line.line_total,
+                    )
+                    for line in lines
+                ]
+            )
+            OrderStatusChange.objects.create(
+                order=order,
+                from_status=None,
+                to_status=OrderStatus.IN_PROGRESS,
+                changed_at=now,
+                changed_by=Actor.CUSTOMER,
+                changed_by_user=customer,
+            )
+        except BaseException:
+            # Without a transaction (standalone MongoDB) the reservation must be given back by hand.
+            stock_release_all(lines=reserved)
+            raise
+    return order
+
+
+def _lines_validate(items) -> list[_Line]:
+    """Return the merged lines of ``items`` with their products, or raise InvalidInput on items."""
+    if not isinstance(items, list) or not items:
+        raise InvalidInput("An order needs at least one item.", field=ITEMS_FIELD)
+    if len(items) > MAX_LINES:
+        raise InvalidInput(f"An order has at most {MAX_LINES} items; got {len(items)}.", field=ITEMS_FIELD)
+
+    quantities: dict[Any, int] = {}
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            raise InvalidInput(
+                f"Item {index}: expected an object with product and quantity.", field=ITEMS_FIELD
+            )
+        product_id = product_id_parse(item.get("product"))
+        if product_id is None:
+            raise InvalidInput(f"Item {index}: unknown product {item.get('product')!r}.", field=ITEMS_FIELD)
+        quantity = item.get("quantity")
+        if isinstance(quantity, bool) or not isinstance(quantity, int):
+            raise InvalidInput(f"Item {index}: quantity must be a whole number.", field=ITEMS_FIELD)
+        if not MIN_QUANTITY <= quantity <= MAX_QUANTITY:
+            raise InvalidInput(
+                f"Item {index}: quantity must be {MIN_QUANTITY} to {MAX_QUANTITY}; got {quantity}.",
+                field=ITEMS_FIELD,
+            )
+        quantities[product_id] = quantities.get(product_id, 0) + quantity
+
+    for product_id, quantity in quantities.items():
+        if quantity > MAX_QUANTITY:
+            raise InvalidInput(
+                f"Product {product_id}: the merged quantity must be at most {MAX_QUANTITY}; got {quantity}.",
+                field=ITEMS_FIELD,
+            )
+
+    products = Product.objects.filter(pk__in=list(quantities), is_active=True).in_bulk()
+    unknown = [str(product_id) for product_id in quantities if product_id not in products]
+    if unknown:
+        raise InvalidInput(f"Unknown or inactive products: {', '.join(unknown)}.", field=ITEMS_FIELD)
+    # Dicts keep insertion order: positions follow the first mention of each product.
+    return [
+        _Line(position=position, product=products[product_id], quantity=quantity)
+        for position, (product_id, quantity) in enumerate(quantities.items(), start=1)
+    ]
+
+
+def product_id_parse(value) -> Any | None:
+    """Return ``value`` as a product primary key of the active backend, or None if malformed."""
+    return primary_key_parse(model=Product, value=value)
+
+
+def stock_reserve_all(*, lines: Mapping[Any, int]) -> dict[Any, int]:
+    """Reserve ``{product_id: quantity}`` all or nothing; return what was reserved.
+
+    Products are taken in ascending id order, so concurrent orders meet in the
+    same order. Every line is tried, so a failure names all short products; if
+    any is short, the units already taken are given back (compensation: without
+    a transaction nothing else would undo them) and ``InsufficientStock`` is raised.
+    """
+    reserved: dict[Any, int] = {}
+    short: list[Any] = []
+    for product_id in sorted(lines):
+        quantity = lines[product_id]
+        if product_stock_reserve(product_id=product_id, quantity=quantity):
+            reserved[product_id] = quantity
+        else:
+            short.append(product_id)
+    if short:
+        stock_release_all(lines=reserved)
+        raise InsufficientStock(products=[str(product_id) for product_id in short])
+    return reserved
+
+
+def stock_release_all(*, lines: Mapping[Any, int]) -> None:
+    """Give back ``{product_id: quantity}`` (compensation and cancellation)."""
+    for product_id in sorted(lines):
+        product_stock_release(product_id=product_id, quantity=lines[product_id])
+
+
+# --- Idempotency ----------------------------------------------------------------------
+
+
+def idempotency_key_validate(*, key: str) -> None:
+    """Raise InvalidIdempotencyKey unless ``key`` is 1 to 255 printable ASCII characters."""
+    if (
+        not isinstance(key, str)
+        or not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX_LENGTH
+        or not all(" " <= char <= "~" for char in key)
+    ):
+        raise InvalidIdempotencyKey()
+
+
+def _canonical(value):
+    """Return ``value`` with integral floats as ints, so ``1.0`` and ``1`` compare equal as JSON."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {str(key): _canonical(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(item) for item in value]
+    return value
+
+
+def idempotency_fingerprint(*, body) -> str:
+    """Return a fingerprint of a parsed JSON body that is equal for equal JSON values.
+
+    Key order and whitespace do not matter; a different value anywhere does.
+    """
+    canonical = json.dumps(_canonical(body), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _idempotency_claim(*, user, key: str, fingerprint: str) -> tuple[IdempotencyRecord | None, Order | None]:
+    """Claim ``key`` for ``user``: return ``(record, None)``, or ``(None, order)`` for a replay.
+
+    The unique (user, key) index makes the claim atomic on both backends: an
+    insert that hits it means another request holds the key.
+    """
+    for _attempt in range(3):
+        existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
+        if existing is not None:
+            if existing.created_at > timezone.now() - IDEMPOTENCY_WINDOW:
+                return None, _idempotency_replay(record=existing, fingerprint=fingerprint)
+            # Older than the window: forget it (conditionally, a racer may have replaced it).
+            IdempotencyRecord.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
+        try:
+            # A savepoint on SQL, so a duplicate does not break an enclosing transaction.
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    user=user, key=key, request_fingerprint=fingerprint, created_at=timezone.now()
+                )
+        except IntegrityError:
+            continue  # Someone else claimed it in between: answer as they left it.
+        return record, None
+    raise IdempotencyKeyInProgress()
+
+
+def _idempotency_replay(*, record: IdempotencyRecord, fingerprint: str) -> Order:
+    """Return the order of a finished request with the same body, or raise."""
+    if record.request_fingerprint != fingerprint:
+        raise IdempotencyKeyReused()
+    if record.order_id is None:
+        raise IdempotencyKeyInProgress()
+    return Order.objects.get(pk=record.order_id)
+
+
+# --- Status machine ---------------------------------------------------------------------
+
+
+def order_set_status(*, order: Order, to_status: str, by: str, by_user=None) -> Order:
+    """Move ``order`` to ``to_status`` if the transition table allows it; return the order.
+
+    ``by`` is the actor (``Actor.CUSTOMER``/``STAFF``/``SYSTEM``) recorded in the
+    history, ``by_user`` the person if any (shown in the admin only). The move is
+    a conditional update on the status the caller saw, so of two concurrent
+    moves only one wins; the other gets ``InvalidTransition``. Any move to
+    ``CANCELLED`` gives the order's stock back.
+    """
+    if to_status not in OrderStatus.values:
+        raise InvalidInput(f"Unknown status {to_status!r}.", field="status")
+    if by not in Actor.values:
+        raise ValueError(f"Unknown actor {by!r}; use orders.models.Actor.")
+    from_status = order.status
+    if to_status not in order_next_statuses(status=from_status):
+        raise InvalidTransition(f"An order that is {from_status} cannot become {to_status}.")
+
+    now = timezone.now()
+    with db.atomic():
+        moved = Order.objects.filter(pk=order.pk, status=from_status).update(status=to_status, updated_at=now)
+        if moved != 1:
+            raise InvalidTransition(f"The order is no longer {from_status}; it cannot become {to_status}.")
+        OrderStatusChange.objects.create(
+            order=order,
+            from_status=from_status,
+            to_status=to_status,
+            changed_at=now,
+            changed_by=by,
+            changed_by_user=by_user,
+        )
+        if to_status == OrderStatus.CANCELLED:
+            stock_release_all(lines=_order_quantities(order=order))
+    # Mirror the stored row in memory; the database was written above, through the filter.
+    order.status = to_status
+    order.updated_at = now
+    # Any history prefetched before the move is stale now.
+    getattr(order, "_prefetched_objects_cache", {}).pop("history", None)
+    return order
+
+
+def _order_quantities(*, order: Order) -> dict[Any, int]:
+    """Return ``{product_id: quantity}`` of the order's lines."""
+    quantities: dict[Any, int] = {}
+    lines = OrderLine.objects.filter(order_id=order.pk).values_list("product_id", "quantity")
+    for product_id, quantity in lines:
+        quantities[product_id] = quantities.get(product_id, 0) + quantity
+    return quantities
+
+
+def order_cancel(*, order: Order, by: str, by_user=None) -> Order:
+    """Cancel an ``IN_PROGRESS`` order and give its stock back (``InvalidTransition`` otherwise)."""
+    return order_set_status(order=order, to_status=OrderStatus.CANCELLED, by=by, by_user=by_user)
+
+
+def orders_close_for_deleted_customer(*, customer) -> int:
+    """Prepare ``customer``'s orders for the deletion of the account; return how many were cancelled.
+
+    Every ``IN_PROGRESS`` order is cancelled with restock (by ``system``), then all
+    of the customer's orders are detached from the person (``customer`` set to
+    null) and kept for the shop's books. The customer's idempotency records go too.
+    """
+    cancelled = 0
+    for order in Order.objects.filter(customer=customer, status=OrderStatus.IN_PROGRESS):
+        try:
+            order_set_status(order=order, to_status=OrderStatus.CANCELLED, by=Actor.SYSTEM)
+        except InvalidTransition:
+            continue  # Staff shipped (or it was cancelled) meanwhile: it stays as it is.
+        cancelled += 1
+    Order.objects.filter(customer=customer).update(customer=None)
+    IdempotencyRecord.objects.filter(user=customer).delete()
+    return cancelled

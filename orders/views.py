@@ -1,0 +1,128 @@
+"""Views of the orders API (API.md "Orders"): thin, they validate, call a service and render."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import IsAdminUser, IsAuthenticated
+from rest_framework.response import Response
+
+from orders import selectors, services
+from orders.models import Actor, OrderStatus
+from orders.serializers import (
+    EmptyInputSerializer,
+    OrderCreateInputSerializer,
+    OrderSerializer,
+    OrderStatusInputSerializer,
+)
+from shop.api.pagination import ShopCursorPagination
+
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+
+
+def actor_of(user) -> str:
+    """Return how ``user`` appears in an order's history: staff or customer."""
+    return Actor.STAFF if user.is_staff else Actor.CUSTOMER
+
+
+class OrderListCreateView(GenericAPIView):
+    """List the caller's orders (staff: all), newest first; place an order."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = OrderSerializer
+    pagination_class = ShopCursorPagination
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR, enum=OrderStatus.values),
+            OpenApiParameter(
+                "customer", OpenApiTypes.EMAIL, description="Staff only: one customer's orders."
+            ),
+        ],
+        responses=OrderSerializer(many=True),
+    )
+    def get(self, request):
+        """Return a cursor page of orders."""
+        orders = selectors.order_list(
+            user=request.user,
+            status=request.query_params.get("status"),
+            customer_email=request.query_params.get("customer"),
+        )
+        page = self.paginate_queryset(orders)
+        return self.get_paginated_response(OrderSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=OrderCreateInputSerializer,
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_KEY_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="1 to 255 printable ASCII characters; a repeat within 24 hours replays",
+            )
+        ],
+        responses={201: OrderSerializer},
+    )
+    def post(self, request):
+        """Place an order; with an Idempotency-Key a repeat returns the first order."""
+        serializer = OrderCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        key = request.headers.get(IDEMPOTENCY_KEY_HEADER)
+        # The body as sent, so "equal as parsed JSON" is what counts, not the coerced values.
+        fingerprint = services.idempotency_fingerprint(body=request.data) if key is not None else None
+        order = services.order_create(
+            customer=request.user,
+            items=serializer.validated_data["items"],
+            idempotency_key=key,
+            request_fingerprint=fingerprint,
+        )
+        order = selectors.order_get(user=request.user, order_id=order.pk)
+        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+
+class OrderDetailView(GenericAPIView):
+    """One order with its lines and history (someone else's: 404)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = OrderSerializer
+
+    def get(self, request, order_id: str):
+        """Return the order."""
+        return Response(OrderSerializer(selectors.order_get(user=request.user, order_id=order_id)).data)
+
+
+class OrderCancelView(GenericAPIView):
+    """Cancel an ``IN_PROGRESS`` order and return its stock (the customer's own; staff: any)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = EmptyInputSerializer
+
+    @extend_schema(request=None, responses=OrderSerializer)
+    def post(self, request, order_id: str):
+        """Cancel the order; 409 invalid_transition unless it is IN_PROGRESS."""
+        EmptyInputSerializer(data=request.data).is_valid(raise_exception=True)
+        order = selectors.order_get(user=request.user, order_id=order_id)
+        services.order_cancel(order=order, by=actor_of(request.user), by_user=request.user)
+        order = selectors.order_get(user=request.user, order_id=order.pk)
+        return Response(OrderSerializer(order).data)
+
+
+class OrderStatusView(GenericAPIView):
+    """Staff: move an order to another status along the legal transitions."""
+
+    permission_classes = [IsAdminUser]
+    serializer_class = OrderStatusInputSerializer
+
+    @extend_schema(request=OrderStatusInputSerializer, responses=OrderSerializer)
+    def post(self, request, order_id: str):
+        """Move the order; 409 invalid_transition for an illegal move."""
+        serializer = OrderStatusInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = selectors.order_get(user=request.user, order_id=order_id)
+        services.order_set_status(
+            order=order, to_status=serializer.validated_data["status"], by=Actor.STAFF, by_user=request.user
+        )
+        order = selectors.order_get(user=request.user, order_id=order.pk)
+        return Response(OrderSerializer(order).data)
