@@ -94,3 +94,58 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         """Return the first name."""
         return self.first_name
+
+
+class RevokedToken(models.Model):
+    """A refresh token that may no longer be used: rotated away or logged out.
+
+    Only the token's ``jti`` and expiry are kept (no user, no token text). A row is
+    useless once the token would have expired anyway, so ``purge_revoked_tokens``
+    deletes rows past ``expires_at``.
+    """
+
+    jti = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
+    revoked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["expires_at"]
+
+    def __str__(self) -> str:
+        return self.jti
+
+
+class LoginFailureScope(models.TextChoices):
+    """What a failed-login counter counts for: a client address or an email."""
+
+    ADDRESS = "address", "Client address"
+    EMAIL = "email", "Email"
+
+
+class LoginFailureCounter(models.Model):
+    """Failed logins of one scope and key within one time bucket.
+
+    The failure window (``LOGIN_FAILURE_WINDOW``) is split into short buckets; a
+    failure bumps its bucket's row with an atomic ``F()`` update, so concurrent
+    failures in several server processes never lose counts (DESIGN.md "Backends").
+    ``key`` is a keyed hash of the address or email, so no personal data is stored.
+    """
+
+    scope = models.CharField(max_length=16, choices=LoginFailureScope.choices)
+    key = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["scope", "key", "window_start"]
+        constraints = [
+            # One row per scope, key and bucket: the unique index also serves the
+            # lookup (scope, key, window_start >= cutoff) and makes creation race-safe.
+            models.UniqueConstraint(
+                fields=["scope", "key", "window_start"], name="accounts_login_failure_bucket_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["window_start"], name="accounts_login_failure_start")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key[:8]} @ {self.window_start:%Y-%m-%d %H:%M:%S} = {self.count}"
