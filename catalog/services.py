@@ -1,11 +1,310 @@
-"""Catalog services: every write to categories and products goes through here."""
+"""Catalog services: every write to categories and products goes through here.
+
+The rules of API.md "Catalog" live here, not only in the database: MongoDB has
+no check constraints, so these functions are the guard on every backend, and
+unique indexes only back them up (a race that slips past a check is still
+reported as a 400 naming the field, never as an IntegrityError).
+
+Stock edits by staff are *differences*: the editor says which stock they saw and
+which they want, and the service adds ``wanted - seen`` with one atomic ``F()``
+update, so reservations made in between are never overwritten.
+"""
 
 from __future__ import annotations
 
-from django.db.models import F
+import re
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError
+from django.db.models import F, ProtectedError
 from django.utils import timezone
 
-from catalog.models import Product
+from catalog.models import MIN_PRICE, Category, Product
+from shop import db
+from shop.errors import Conflict, InvalidInput
+
+MAX_PRICE = Decimal("9999999999.99")  # what DecimalField(max_digits=12, decimal_places=2) holds
+MAX_STOCK = 1_000_000_000
+SKU_MAX_LENGTH = Product._meta.get_field("sku").max_length
+PRODUCT_NAME_MAX_LENGTH = Product._meta.get_field("name").max_length
+DESCRIPTION_MAX_LENGTH = Product._meta.get_field("description").max_length
+CATEGORY_SLUG_MAX_LENGTH = Category._meta.get_field("slug").max_length
+CATEGORY_NAME_MAX_LENGTH = Category._meta.get_field("name").max_length
+SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
+
+PRODUCT_FIELDS = frozenset({"sku", "name", "category", "description", "price", "stock", "is_active"})
+
+# --- Validation helpers (shared by create and update; the admin forms call them too) --
+
+
+def clean_text(value, *, field: str, max_length: int, allow_blank: bool = False) -> str:
+    """Return ``value`` stripped, or raise InvalidInput naming ``field``."""
+    if not isinstance(value, str):
+        raise InvalidInput("Must be a string.", field=field)
+    value = value.strip()
+    if not value and not allow_blank:
+        raise InvalidInput("This field may not be blank.", field=field)
+    if len(value) > max_length:
+        raise InvalidInput(f"Ensure this field has no more than {max_length} characters.", field=field)
+    return value
+
+
+def clean_price(value) -> Decimal:
+    """Return ``value`` as a 2-place Decimal greater than zero, or raise InvalidInput on ``price``."""
+    if isinstance(value, bool):
+        raise InvalidInput("A valid number is required.", field="price")
+    try:
+        price = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise InvalidInput("A valid number is required.", field="price") from None
+    if not price.is_finite():
+        raise InvalidInput("A valid number is required.", field="price")
+    if price != price.quantize(Decimal("0.01")):
+        raise InvalidInput("Ensure that there are no more than 2 decimal places.", field="price")
+    if price < MIN_PRICE:
+        raise InvalidInput("Price must be greater than zero.", field="price")
+    if price > MAX_PRICE:
+        raise InvalidInput(f"Price may not exceed {MAX_PRICE}.", field="price")
+    return price.quantize(Decimal("0.01"))
+
+
+def clean_stock(value, *, field: str = "stock") -> int:
+    """Return ``value`` as an int from 0 to MAX_STOCK, or raise InvalidInput naming ``field``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput("A valid integer is required.", field=field)
+    if value < 0:
+        raise InvalidInput("Stock may not be negative.", field=field)
+    if value > MAX_STOCK:
+        raise InvalidInput(f"Stock may not exceed {MAX_STOCK}.", field=field)
+    return value
+
+
+def _resolve_category(category) -> Category:
+    """Return the Category given as an instance or a slug; unknown -> InvalidInput on ``category``."""
+    if isinstance(category, Category):
+        return category
+    if not isinstance(category, str) or not category:
+        raise InvalidInput("A category slug is required.", field="category")
+    found = Category.objects.filter(slug=category).first()
+    if found is None:
+        raise InvalidInput(f"Unknown category: {category!r}.", field="category")
+    return found
+
+
+def product_check_unique(*, sku: str, name: str, category_slug: str, exclude_pk=None) -> None:
+    """Raise InvalidInput if ``sku`` is taken or ``name`` is taken in the category (any case).
+
+    Names compare case-insensitively because the legacy routes find a product by
+    category and name in any case, so "Phone" and "phone" must not both exist.
+    """
+    others = Product.objects.all() if exclude_pk is None else Product.objects.exclude(pk=exclude_pk)
+    if others.filter(sku=sku).exists():
+        raise InvalidInput("A product with this SKU already exists.", field="sku")
+    if others.filter(category_id=category_slug, name__iexact=name).exists():
+        raise InvalidInput("A product with this name already exists in this category.", field="name")
+
+
+def _raise_for_integrity_error(*, sku: str, name: str, category_slug: str, exclude_pk=None) -> None:
+    """Turn a unique-index violation (a lost race with another writer) into InvalidInput."""
+    product_check_unique(sku=sku, name=name, category_slug=category_slug, exclude_pk=exclude_pk)
+    raise InvalidInput("A product with this SKU or name already exists.", field="sku")
+
+
+# --- Categories ---------------------------------------------------------------------
+
+
+def _clean_category(*, slug, name, exclude_pk=None) -> tuple[str, str]:
+    slug = clean_text(slug, field="slug", max_length=CATEGORY_SLUG_MAX_LENGTH)
+    if not SLUG_RE.match(slug):
+        raise InvalidInput("Use only letters, numbers, underscores or hyphens.", field="slug")
+    name = clean_text(name, field="name", max_length=CATEGORY_NAME_MAX_LENGTH)
+    others = Category.objects.all() if exclude_pk is None else Category.objects.exclude(pk=exclude_pk)
+    if others.filter(slug__iexact=slug).exists():
+        raise InvalidInput("A category with this slug already exists.", field="slug")
+    if others.filter(name__iexact=name).exists():
+        raise InvalidInput("A category with this name already exists.", field="name")
+    return slug, name
+
+
+def category_create(*, slug: str, name: str) -> Category:
+    """Create a category; slug and name are unique (ignoring case, as the legacy routes match)."""
+    slug, name = _clean_category(slug=slug, name=name)
+    try:
+        with db.atomic():
+            return Category.objects.create(slug=slug, name=name)
+    except IntegrityError:
+        _clean_category(slug=slug, name=name)
+        raise InvalidInput("A category with this slug already exists.", field="slug") from None
+
+
+def category_update(*, category: Category, slug: str | None = None, name: str | None = None) -> Category:
+    """Rename a category or change its slug; a slug in use by products cannot change.
+
+    Products point at the slug, and MongoDB cannot cascade key changes, so a slug
+    is fixed once products use it.
+    """
+    new_slug, new_name = _clean_category(
+        slug=category.slug if slug is None else slug,
+        name=category.name if name is None else name,
+        exclude_pk=category.pk,
+    )
+    if new_slug != category.slug and Product.objects.filter(category_id=category.slug).exists():
+        raise InvalidInput("The slug of a category with products cannot change.", field="slug")
+    try:
+        with db.atomic():
+            Category.objects.filter(pk=category.pk).update(slug=new_slug, name=new_name)
+    except IntegrityError:
+        raise InvalidInput("A category with this slug or name already exists.", field="slug") from None
+    category.slug, category.name = new_slug, new_name
+    return category
+
+
+# --- Products -------------------------------------------------------------------------
+
+
+def product_create(
+    *,
+    sku: str,
+    name: str,
+    category,
+    price,
+    description: str = "",
+    stock: int = 0,
+    is_active: bool = True,
+) -> Product:
+    """Create a product after checking every rule of API.md (400 naming the field otherwise)."""
+    sku = clean_text(sku, field="sku", max_length=SKU_MAX_LENGTH)
+    name = clean_text(name, field="name", max_length=PRODUCT_NAME_MAX_LENGTH)
+    description = clean_text(
+        description, field="description", max_length=DESCRIPTION_MAX_LENGTH, allow_blank=True
+    )
+    price = clean_price(price)
+    stock = clean_stock(stock)
+    category = _resolve_category(category)
+    product_check_unique(sku=sku, name=name, category_slug=category.slug)
+    try:
+        with db.atomic():
+            return Product.objects.create(
+                sku=sku,
+                name=name,
+                category=category,
+                description=description,
+                price=price,
+                stock=stock,
+                is_active=bool(is_active),
+            )
+    except IntegrityError:
+        _raise_for_integrity_error(sku=sku, name=name, category_slug=category.slug)
+        raise  # unreachable: the helper always raises
+
+
+def product_update(*, product: Product, seen_stock: int | None = None, **changes) -> Product:
+    """Change a product's fields; a new ``stock`` is applied as a difference, never overwritten.
+
+    ``changes`` may hold any of sku, name, category, description, price, stock and
+    is_active. ``seen_stock`` is the stock the editor saw when deciding on the new
+    value; it defaults to ``product.stock`` as loaded by the caller (for the API: read
+    at the start of the request). The stock moves by ``stock - seen_stock`` in the same
+    single-row update as the other fields, with ``F("stock")``, so units reserved or
+    released by orders in the meantime are kept. If the difference would take the
+    current stock below zero, nothing is written and Conflict(code="stock_changed")
+    is raised. Return the product as stored after the update.
+    """
+    unknown = sorted(set(changes) - PRODUCT_FIELDS)
+    if unknown:
+        raise InvalidInput("Unknown field.", field=unknown[0])
+    if seen_stock is not None and "stock" not in changes:
+        raise InvalidInput("Only meaningful together with stock.", field="expected_stock")
+
+    values: dict = {}
+    if "sku" in changes:
+        values["sku"] = clean_text(changes["sku"], field="sku", max_length=SKU_MAX_LENGTH)
+    if "name" in changes:
+        values["name"] = clean_text(changes["name"], field="name", max_length=PRODUCT_NAME_MAX_LENGTH)
+    if "description" in changes:
+        values["description"] = clean_text(
+            changes["description"], field="description", max_length=DESCRIPTION_MAX_LENGTH, allow_blank=True
+        )
+    if "price" in changes:
+        values["price"] = clean_price(changes["price"])
+    if "is_active" in changes:
+        if not isinstance(changes["is_active"], bool):
+            raise InvalidInput("Must be a boolean.", field="is_active")
+        values["is_active"] = changes["is_active"]
+    if "category" in changes:
+        values["category_id"] = _resolve_category(changes["category"]).slug
+
+    delta = 0
+    if "stock" in changes:
+        wanted = clean_stock(changes["stock"])
+        seen = clean_stock(product.stock if seen_stock is None else seen_stock, field="expected_stock")
+        delta = wanted - seen
+
+    sku = values.get("sku", product.sku)
+    name = values.get("name", product.name)
+    category_slug = values.get("category_id", product.category_id)
+    if {"sku", "name", "category_id"} & values.keys():
+        product_check_unique(sku=sku, name=name, category_slug=category_slug, exclude_pk=product.pk)
+
+    target = Product.objects.filter(pk=product.pk)
+    if delta:
+        values["stock"] = F("stock") + delta
+        if delta < 0:
+            # The condition makes the decrement atomic: it applies only while enough is left.
+            target = target.filter(stock__gte=-delta)
+    if values:
+        values["updated_at"] = timezone.now()
+        try:
+            with db.atomic():
+                updated = target.update(**values)
+        except IntegrityError:
+            _raise_for_integrity_error(sku=sku, name=name, category_slug=category_slug, exclude_pk=product.pk)
+        if not updated:
+            current = Product.objects.filter(pk=product.pk).values_list("stock", flat=True).first()
+            if current is None:
+                raise Conflict("The product no longer exists.", code="product_deleted")
+            raise Conflict(
+                f"Stock changed since it was read (now {current}); reducing it by {-delta} "
+                "would make it negative. Reload and try again.",
+                code="stock_changed",
+                stock=current,
+            )
+    product.refresh_from_db()
+    return product
+
+
+def product_was_ordered(*, product: Product) -> bool:
+    """Return whether any order line ever referred to ``product``."""
+    return product.order_lines.exists()
+
+
+def product_deactivate(*, product: Product) -> Product:
+    """Hide a product from customers and from new orders, keeping it for order history."""
+    Product.objects.filter(pk=product.pk).update(is_active=False, updated_at=timezone.now())
+    product.refresh_from_db()
+    return product
+
+
+def product_delete(*, product: Product) -> bool:
+    """Delete a product, or deactivate it if it was ever ordered; return whether it was deleted.
+
+    Order lines keep pointing at ordered products (they are the shop's books), so
+    those are only deactivated. An order placed between the check and the delete is
+    caught by the PROTECT foreign key and also ends in deactivation.
+    """
+    if product_was_ordered(product=product):
+        product_deactivate(product=product)
+        return False
+    try:
+        with db.atomic():
+            product.delete()
+    except ProtectedError:
+        product_deactivate(product=product)
+        return False
+    return True
+
+
+# --- Stock reservations (orders) --------------------------------------------------------
 
 
 def product_stock_reserve(*, product_id, quantity: int) -> bool:
