@@ -14,7 +14,14 @@ pytestmark = pytest.mark.django_db
 
 def create_kwargs(**overrides):
     CategoryFactory(slug="electronics", name="Electronics")
-    return {"sku": "EL-001", "name": "Phone", "category": "electronics", "price": "499.00", "stock": 5, **overrides}
+    return {
+        "sku": "EL-001",
+        "name": "Phone",
+        "category": "electronics",
+        "price": "499.00",
+        "stock": 5,
+        **overrides,
+    }
 
 
 def field_of(excinfo) -> str:

@@ -1,0 +1,42 @@
+"""Catalog reads: the product lists and product lookups the API and admin use.
+
+Every query here compiles to a plain ``$match``/``$sort`` on MongoDB: the category
+is the slug stored on the product, so neither filtering nor rendering needs a join.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+
+from catalog.models import Category, Product
+from shop.errors import NotFound
+
+
+def category_list() -> QuerySet[Category]:
+    """Return every category, by name."""
+    return Category.objects.order_by("name")
+
+
+def product_list(*, include_inactive: bool = False) -> QuerySet[Product]:
+    """Return the products a caller may see: active ones only unless ``include_inactive`` (staff).
+
+    Ordered by name then id, so pages are stable; ``catalog.filters`` narrows and reorders it.
+    """
+    products = Product.objects.order_by("name", "id")
+    return products if include_inactive else products.filter(is_active=True)
+
+
+def product_get(*, product_id, include_inactive: bool = False) -> Product:
+    """Return one product visible to the caller, or raise NotFound.
+
+    An id that is malformed for the active backend (not an integer on SQLite, not
+    an ObjectId on MongoDB) is simply not found, never a server error.
+    """
+    try:
+        product = product_list(include_inactive=include_inactive).filter(pk=product_id).first()
+    except (ValidationError, ValueError, TypeError, OverflowError):
+        product = None
+    if product is None:
+        raise NotFound("No product with this id.")
+    return product
