@@ -1,0 +1,120 @@
+"""Input and output serializers of the accounts endpoints (API.md "Accounts and tokens").
+
+Input serializers only check shape (types, lengths, required keys, unknown keys);
+the rules (unique email, password validators, credentials) live in
+``accounts.services``. Legacy routes reuse these input serializers.
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from accounts.models import User
+from shop.api.serializers import StrictInputSerializer, id_field
+
+# Long enough for any passphrase; short enough that nobody makes the server hash megabytes.
+PASSWORD_MAX_LENGTH = 128
+# A signed JWT of this app is about 300 characters; anything far longer is not one of ours.
+TOKEN_MAX_LENGTH = 2048
+NAME_MAX_LENGTH = User._meta.get_field("first_name").max_length
+EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
+
+
+class StringOnlyMixin:
+    """Refuse numbers and booleans where a string is expected (DRF would coerce numbers)."""
+
+    default_error_messages = {"not_a_string": "Must be a string."}
+
+    def to_internal_value(self, data):
+        """Return the validated string; anything that is not a JSON string is a 400."""
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(StringOnlyMixin, serializers.CharField):
+    """A CharField that accepts JSON strings only."""
+
+
+class StrictEmailField(StringOnlyMixin, serializers.EmailField):
+    """An EmailField that accepts JSON strings only."""
+
+
+def password_field(**kwargs) -> StrictCharField:
+    """Return a write-only password input (not trimmed: spaces are part of a password)."""
+    return StrictCharField(
+        write_only=True,
+        trim_whitespace=False,
+        max_length=PASSWORD_MAX_LENGTH,
+        style={"input_type": "password"},
+        **kwargs,
+    )
+
+
+class RegisterInputSerializer(StrictInputSerializer):
+    """Body of ``POST auth/register/``."""
+
+    email = StrictEmailField(max_length=EMAIL_MAX_LENGTH)
+    password = password_field()
+    first_name = StrictCharField(max_length=NAME_MAX_LENGTH, allow_blank=True, required=False, default="")
+    last_name = StrictCharField(max_length=NAME_MAX_LENGTH, allow_blank=True, required=False, default="")
+
+
+class TokenObtainInputSerializer(StrictInputSerializer):
+    """Body of ``POST auth/token/`` (and of the legacy ``/login``)."""
+
+    email = StrictEmailField(max_length=EMAIL_MAX_LENGTH)
+    password = password_field()
+
+
+class RefreshInputSerializer(StrictInputSerializer):
+    """Body of ``POST auth/token/refresh/`` and ``POST auth/logout/``."""
+
+    refresh = StrictCharField(max_length=TOKEN_MAX_LENGTH, trim_whitespace=False)
+
+
+class EmptyInputSerializer(StrictInputSerializer):
+    """Body of endpoints that take none: any key is unknown."""
+
+
+class ProfileUpdateInputSerializer(StrictInputSerializer):
+    """Body of ``PATCH accounts/me/``: the names, each optional."""
+
+    first_name = StrictCharField(max_length=NAME_MAX_LENGTH, allow_blank=True, required=False)
+    last_name = StrictCharField(max_length=NAME_MAX_LENGTH, allow_blank=True, required=False)
+
+
+class PasswordChangeInputSerializer(StrictInputSerializer):
+    """Body of ``POST accounts/me/password/``."""
+
+    current_password = password_field()
+    new_password = password_field()
+
+
+class TokenPairSerializer(serializers.Serializer):
+    """A pair of tokens: ``{access, refresh}``."""
+
+    access = serializers.CharField(read_only=True)
+    refresh = serializers.CharField(read_only=True)
+
+
+class RegisteredUserSerializer(serializers.ModelSerializer):
+    """The answer to a registration: ``{id, email, first_name, last_name}``."""
+
+    id = id_field()
+
+    class Meta:
+        model = User
+        fields = ("id", "email", "first_name", "last_name")
+        read_only_fields = fields
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    """The caller's account: ``{id, email, first_name, last_name, date_joined, is_staff}``."""
+
+    id = id_field()
+
+    class Meta:
+        model = User
+        fields = ("id", "email", "first_name", "last_name", "date_joined", "is_staff")
+        read_only_fields = fields

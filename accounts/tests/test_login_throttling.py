@@ -1,0 +1,161 @@
+"""Failed-login throttling: per client address and per email, shared through the database."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.db.models import Sum
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts import services
+from accounts.models import LoginFailureCounter, LoginFailureScope
+from accounts.tests.factories import DEFAULT_PASSWORD
+from accounts.tests.helpers import login
+
+LIMIT = 10
+
+
+def failures(scope: str) -> int:
+    """Return the failures counted for ``scope``, summed over keys and buckets."""
+    return LoginFailureCounter.objects.filter(scope=scope).aggregate(total=Sum("count"))["total"] or 0
+
+
+@pytest.fixture
+def frozen_now(monkeypatch):
+    """Freeze the services' clock at a known moment 30 s into a bucket; return a setter."""
+    start = timezone.now().replace(microsecond=0)
+    start -= timedelta(seconds=start.timestamp() % 60) - timedelta(seconds=30)
+    clock = {"now": start}
+    monkeypatch.setattr(services.timezone, "now", lambda: clock["now"])
+
+    def move(**delta):
+        clock["now"] = start + timedelta(**delta)
+        return clock["now"]
+
+    return move
+
+
+@pytest.mark.django_db
+class TestLimits:
+    def test_after_ten_failures_for_one_email_even_the_right_password_is_429(self, user):
+        # Two independent clients from ten addresses: only the database connects them.
+        first, second = APIClient(), APIClient()
+        for attempt in range(LIMIT):
+            client = first if attempt % 2 else second
+            assert login(client, user.email, "wrong", address=f"10.1.0.{attempt}").status_code == 401
+        assert failures(LoginFailureScope.EMAIL) == LIMIT
+        response = login(APIClient(), user.email, address="10.1.1.1")
+        assert response.status_code == 429
+        assert response.json()["code"] == "login_throttled"
+        assert 0 < int(response["Retry-After"]) <= 15 * 60
+
+    def test_after_ten_failures_from_one_address_every_email_is_429_there(self, user):
+        client = APIClient()
+        for attempt in range(LIMIT):
+            assert (
+                login(client, f"guess{attempt}@example.com", "wrong", address="10.2.0.1").status_code == 401
+            )
+        assert failures(LoginFailureScope.ADDRESS) == LIMIT
+        assert login(APIClient(), user.email, address="10.2.0.1").status_code == 429
+        assert login(APIClient(), user.email, address="10.2.0.2").status_code == 200
+
+    def test_nine_failures_still_let_the_right_password_in(self, user):
+        for _ in range(LIMIT - 1):
+            login(APIClient(), user.email, "wrong")
+        assert login(APIClient(), user.email).status_code == 200
+
+    def test_a_success_does_not_reset_the_count(self, user):
+        for _ in range(LIMIT - 1):
+            login(APIClient(), user.email, "wrong")
+        assert login(APIClient(), user.email).status_code == 200
+        assert login(APIClient(), user.email, "wrong").status_code == 401
+        assert login(APIClient(), user.email).status_code == 429
+
+    def test_throttled_attempts_are_not_counted(self, user):
+        for _ in range(LIMIT + 5):
+            login(APIClient(), user.email, "wrong")
+        assert failures(LoginFailureScope.EMAIL) == LIMIT
+
+    def test_the_limit_is_configurable(self, user, settings):
+        settings.LOGIN_FAILURE_LIMIT = 2
+        login(APIClient(), user.email, "wrong")
+        login(APIClient(), user.email, "wrong")
+        assert login(APIClient(), user.email).status_code == 429
+
+    def test_counters_store_neither_emails_nor_addresses(self, user):
+        login(APIClient(), user.email, "wrong", address="10.3.0.1")
+        for row in LoginFailureCounter.objects.all():
+            assert user.email not in row.key
+            assert "10.3.0.1" not in row.key
+            assert len(row.key) == 64
+
+    def test_a_wrong_email_is_counted_like_a_wrong_password(self, user):
+        for _ in range(LIMIT):
+            login(APIClient(), "nobody@example.com", DEFAULT_PASSWORD, address="10.4.0.1")
+        assert login(APIClient(), user.email, address="10.4.0.1").status_code == 429
+
+
+@pytest.mark.django_db
+class TestWindow:
+    def test_the_attempt_is_allowed_again_exactly_when_retry_after_says(self, user, frozen_now):
+        for _ in range(LIMIT):
+            login(APIClient(), user.email, "wrong")
+        response = login(APIClient(), user.email)
+        assert response.status_code == 429
+        retry_after = int(response["Retry-After"])
+        # Failures at 30 s into a one-minute bucket leave the 15-minute window with it.
+        assert retry_after == 15 * 60 - 30
+        frozen_now(seconds=retry_after - 1)
+        assert login(APIClient(), user.email).status_code == 429
+        frozen_now(seconds=retry_after)
+        assert login(APIClient(), user.email).status_code == 200
+
+    def test_failures_spread_over_the_window_add_up(self, user, frozen_now):
+        for minute in range(LIMIT):
+            frozen_now(minutes=minute)
+            login(APIClient(), user.email, "wrong")
+        assert login(APIClient(), user.email).status_code == 429
+        # The oldest failure leaves first: one more attempt fits one minute later.
+        frozen_now(minutes=15)
+        assert login(APIClient(), user.email).status_code == 200
+
+    def test_the_window_is_configurable(self, user, frozen_now, settings):
+        settings.LOGIN_FAILURE_WINDOW = timedelta(minutes=30)
+        for _ in range(LIMIT):
+            login(APIClient(), user.email, "wrong")
+        frozen_now(minutes=20)
+        response = login(APIClient(), user.email)
+        assert response.status_code == 429
+        # 30-minute window in 2-minute buckets: forgotten 28 to 30 minutes after the failures.
+        retry_after = int(response["Retry-After"])
+        assert 8 * 60 <= retry_after <= 10 * 60
+        frozen_now(minutes=20, seconds=retry_after)
+        assert login(APIClient(), user.email).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_failures_from_separate_connections_lose_no_count(user):
+    """Threads stand in for server processes: each has its own client and database connection."""
+    per_thread, threads = 5, 2
+    barrier = threading.Barrier(threads)
+    statuses: list[int] = []
+
+    def worker(index: int) -> None:
+        try:
+            client = APIClient()
+            barrier.wait()
+            for _ in range(per_thread):
+                statuses.append(login(client, user.email, "wrong", address=f"10.5.0.{index}").status_code)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=worker, args=(index,)) for index in range(threads)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    assert statuses == [401] * (per_thread * threads)
+    assert failures(LoginFailureScope.EMAIL) == per_thread * threads == LIMIT
+    assert login(APIClient(), user.email, address="10.5.9.9").status_code == 429
