@@ -113,7 +113,8 @@ def _raise_for_integrity_error(*, sku: str, name: str, category_slug: str, exclu
 # --- Categories ---------------------------------------------------------------------
 
 
-def _clean_category(*, slug, name, exclude_pk=None) -> tuple[str, str]:
+def category_clean(*, slug, name, exclude_pk=None) -> tuple[str, str]:
+    """Return slug and name stripped, or raise InvalidInput naming the field at fault."""
     slug = clean_text(slug, field="slug", max_length=CATEGORY_SLUG_MAX_LENGTH)
     if not SLUG_RE.match(slug):
         raise InvalidInput("Use only letters, numbers, underscores or hyphens.", field="slug")
@@ -128,12 +129,12 @@ def _clean_category(*, slug, name, exclude_pk=None) -> tuple[str, str]:
 
 def category_create(*, slug: str, name: str) -> Category:
     """Create a category; slug and name are unique (ignoring case, as the legacy routes match)."""
-    slug, name = _clean_category(slug=slug, name=name)
+    slug, name = category_clean(slug=slug, name=name)
     try:
         with db.atomic():
             return Category.objects.create(slug=slug, name=name)
     except IntegrityError:
-        _clean_category(slug=slug, name=name)
+        category_clean(slug=slug, name=name)
         raise InvalidInput("A category with this slug already exists.", field="slug") from None
 
 
@@ -143,7 +144,7 @@ def category_update(*, category: Category, slug: str | None = None, name: str | 
     Products point at the slug, and MongoDB cannot cascade key changes, so a slug
     is fixed once products use it.
     """
-    new_slug, new_name = _clean_category(
+    new_slug, new_name = category_clean(
         slug=category.slug if slug is None else slug,
         name=category.name if name is None else name,
         exclude_pk=category.pk,
@@ -157,6 +158,13 @@ def category_update(*, category: Category, slug: str | None = None, name: str | 
         raise InvalidInput("A category with this slug or name already exists.", field="slug") from None
     category.slug, category.name = new_slug, new_name
     return category
+
+
+def category_delete(*, category: Category) -> None:
+    """Delete a category that no product uses (products keep their category for history)."""
+    if Product.objects.filter(category_id=category.slug).exists():
+        raise InvalidInput("A category with products cannot be deleted.", field="slug")
+    Category.objects.filter(pk=category.pk).delete()
 
 
 # --- Products -------------------------------------------------------------------------
