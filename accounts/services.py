@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from rest_framework_simplejwt.exceptions import TokenError
@@ -30,6 +30,7 @@ from accounts.models import (
     User,
     normalize_email_address,
 )
+from accounts.selectors import login_failure_buckets
 from accounts.tokens import TOKEN_VERSION_CLAIM, ShopRefreshToken, issue_token_pair
 from shop import errors
 from shop.db import atomic
@@ -197,11 +198,20 @@ def logout_all(*, user: User) -> None:
 def user_tokens_revoke_all(*, user: User) -> None:
     """Bump the user's token version: every token issued before is refused from now on.
 
-    One conditional single-row update with ``F()``, so concurrent bumps never get lost.
+    The caller's ``user`` object is refreshed so it can go on issuing current tokens.
     """
-    now = timezone.now()
-    User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1, tokens_valid_after=now)
+    user_token_version_bump(user_id=user.pk, now=timezone.now())
     user.refresh_from_db(fields=["token_version", "tokens_valid_after"])
+
+
+def user_token_version_bump(*, user_id, now: datetime) -> int:
+    """Add one to the user's token version; return the number of rows changed (0 or 1).
+
+    One single-row update with ``F()``, so concurrent bumps never get lost.
+    """
+    return User.objects.filter(pk=user_id).update(
+        token_version=F("token_version") + 1, tokens_valid_after=now
+    )
 
 
 def refresh_token_parse(*, refresh: str) -> ShopRefreshToken:
@@ -298,13 +308,7 @@ def login_failure_check(*, keys: list[tuple[str, str]], now: datetime) -> None:
     ``retry_after`` is the number of seconds until enough of the oldest failures
     leave the window for one more attempt.
     """
-    since = _counted_since(now)
-    clauses = Q()
-    for scope, key in keys:
-        clauses |= Q(scope=scope, key=key)
-    rows = LoginFailureCounter.objects.filter(clauses, window_start__gte=since).values_list(
-        "scope", "key", "window_start", "count"
-    )
+    rows = login_failure_buckets(keys=keys, since=_counted_since(now))
     buckets: dict[tuple[str, str], list[tuple[datetime, int]]] = {}
     for scope, key, start, count in rows:
         buckets.setdefault((scope, key), []).append((start, count))
