@@ -1,0 +1,294 @@
+"""Every catalog query and write compiles for MongoDB, and public reads are index-friendly.
+
+Runs in ``make test``'s MongoDB contract pass (``MONGODB_URI`` at a host where no
+server listens). Read pipelines come either from ``compile_pipeline`` or, for whole
+requests and service calls, from ``record_commands`` (catalog/tests/mongo_recorder.py),
+which logs what the backend hands to pymongo without any server. Behaviour is tested
+on a real database elsewhere; these tests only prove what MongoDB would be sent.
+"""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from bson import Decimal128, ObjectId
+from django.db import connection
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from catalog import selectors, services
+from catalog.filters import ProductFilter
+from catalog.models import Category, Product
+from catalog.tests.mongo_recorder import record_commands
+from shop import db
+from shop.testing.mongo import assert_index_friendly, compile_pipeline, contains_operator, describe, stages
+
+pytestmark = pytest.mark.mongo
+
+PRODUCT_ID = ObjectId("65277a812b73bb530ad77307")
+
+
+@pytest.fixture(autouse=True)
+def standalone_server(monkeypatch):
+    """Answer shop.db's "does the server support transactions?" without a server: no.
+
+    That is the harder case: services must then be correct with single-document
+    conditional updates alone, which is what these tests look at.
+    """
+    monkeypatch.setitem(db._transaction_support, "default", False)
+
+
+@pytest.fixture
+def no_connect(monkeypatch):
+    """Let Django's own atomic() (used by Model.delete()) run without opening a connection.
+
+    On MongoDB that atomic() is a no-op, but it still asks the connection for its
+    autocommit state, which would connect first.
+    """
+    monkeypatch.setattr(connection, "ensure_connection", lambda: None)
+
+
+def product_document(**overrides) -> dict:
+    now = datetime.now(UTC).replace(tzinfo=None)  # pymongo hands back naive UTC datetimes
+    return {
+        "_id": PRODUCT_ID,
+        "sku": "EL-1",
+        "name": "Phone",
+        "category_id": "electronics",
+        "description": "",
+        "price": Decimal128("999.00"),
+        "stock": 5,
+        "is_active": True,
+        "created_at": now,
+        "updated_at": now,
+        **overrides,
+    }
+
+
+def catalog_responder(collection: str, pipeline: list) -> list[dict]:
+    """Answer counts with 5 and product reads with one product; everything else is empty."""
+    if contains_operator(pipeline, "$facet") or "__count" in str(pipeline):
+        return [{"__count": 5}]
+    if collection == "catalog_product":
+        return [product_document()]
+    return []
+
+
+def reads(log) -> list[tuple[str, list]]:
+    return [(command.collection, command.args[0]) for command in log if command.method == "aggregate"]
+
+
+def match_of(pipeline: list) -> dict:
+    return next(stage["$match"] for stage in pipeline if "$match" in stage)
+
+
+# --- the public API, request by request -------------------------------------------------------
+
+LIST_QUERIES = [
+    {},
+    {"category": "electronics"},
+    {"search": "pho.ne"},
+    {"ordering": "price"},
+    {"ordering": "-price"},
+    {"ordering": "name"},
+    {"ordering": "-name"},
+    {"in_stock": "true"},
+    {"in_stock": "false"},
+    {
+        "category": "electronics",
+        "search": "phone",
+        "in_stock": "true",
+        "ordering": "-price",
+        "page_size": "100",
+    },
+    {"page": "2", "page_size": "1"},
+]
+
+
+@pytest.mark.parametrize("params", LIST_QUERIES)
+def test_public_product_list_requests_are_plain_match_and_sort_on_products(params):
+    with record_commands(catalog_responder) as log:
+        response = APIClient().get("/api/v1/products/", params)
+    assert response.status_code == 200, response.content
+    sent = reads(log)
+    assert [collection for collection, _ in sent] == ["catalog_product", "catalog_product"]  # count, page
+    for _, pipeline in sent:
+        assert_index_friendly(pipeline)
+        assert "$match" in stages(pipeline)
+        assert {"is_active": True} in match_of(pipeline).get("$and", [match_of(pipeline)])
+    page = sent[1][1]
+    assert stages(page)[-1] == "$limit"
+    # Ids render as strings, money as a 2-place string, on MongoDB too.
+    item = response.json()["results"][0]
+    assert (item["id"], item["price"], item["category"]) == (str(PRODUCT_ID), "999.00", "electronics")
+
+
+def test_search_is_an_escaped_case_insensitive_regex_not_an_expression():
+    with record_commands(catalog_responder) as log:
+        APIClient().get("/api/v1/products/", {"search": "a.b(c"})
+    pipeline = reads(log)[1][1]
+    text = describe(pipeline)
+    assert '"$regex": "a\\\\.b\\\\(c"' in text, text
+    assert '"$options": "i"' in text
+    assert not contains_operator(pipeline, "$expr")
+
+
+def test_public_product_detail_is_one_match_on_id_and_active():
+    with record_commands(catalog_responder) as log:
+        response = APIClient().get(f"/api/v1/products/{PRODUCT_ID}/")
+    assert response.status_code == 200
+    assert response.json()["id"] == str(PRODUCT_ID)
+    ((collection, pipeline),) = reads(log)
+    assert collection == "catalog_product"
+    assert_index_friendly(pipeline)
+    conditions = match_of(pipeline)["$and"]
+    assert {"is_active": True} in conditions
+    assert {"_id": PRODUCT_ID} in conditions
+
+
+@pytest.mark.parametrize("bad_id", ["abc", "17", "65277a812b73bb530ad7730", "zz277a812b73bb530ad77307"])
+def test_malformed_object_id_is_404_without_a_query(bad_id):
+    with record_commands(catalog_responder) as log:
+        response = APIClient().get(f"/api/v1/products/{bad_id}/")
+    assert response.status_code == 404
+    assert reads(log) == []
+
+
+def test_category_list_request_compiles_to_a_sort_on_categories():
+    with record_commands(
+        lambda c, p: [{"_id": ObjectId(), "slug": "electronics", "name": "Electronics"}]
+    ) as log:
+        response = APIClient().get("/api/v1/categories/")
+    assert response.json() == [{"slug": "electronics", "name": "Electronics"}]
+    ((collection, pipeline),) = reads(log)
+    assert collection == "catalog_category"
+    assert_index_friendly(pipeline)
+
+
+def test_staff_product_list_and_detail_include_inactive_products():
+    client = APIClient()
+    client.force_authenticate(User(pk=ObjectId(), email="staff@example.com", is_staff=True))
+    with record_commands(catalog_responder) as log:
+        assert client.get("/api/v1/products/", {"search": "x", "ordering": "name"}).status_code == 200
+        assert client.get(f"/api/v1/products/{PRODUCT_ID}/").status_code == 200
+    for _, pipeline in reads(log):
+        assert_index_friendly(pipeline)
+        assert "is_active" not in describe(match_of(pipeline))
+
+
+# --- selectors and filters compiled directly ---------------------------------------------------
+
+
+def test_selectors_compile_without_lookup_or_expr():
+    for queryset in [
+        selectors.category_list(),
+        selectors.product_list(),
+        selectors.product_list(include_inactive=True),
+        ProductFilter(data={"category": "books", "in_stock": "false"}, queryset=selectors.product_list()).qs,
+    ]:
+        assert_index_friendly(compile_pipeline(queryset))
+
+
+def test_ordering_sorts_on_the_indexed_field_then_id():
+    qs = ProductFilter(data={"ordering": "-price"}, queryset=selectors.product_list()).qs
+    pipeline = compile_pipeline(qs)
+    assert next(stage["$sort"] for stage in pipeline if "$sort" in stage) == {"price": -1, "_id": -1}
+
+
+# --- services: reads and conditional writes ------------------------------------------------------
+
+
+def service_responder(collection: str, pipeline: list) -> list[dict]:
+    """The category exists; no product clashes; nothing was ordered."""
+    if collection == "catalog_category":
+        return [{"_id": ObjectId(), "slug": "electronics", "name": "Electronics", "a": 1}]
+    return []
+
+
+def test_product_create_checks_then_inserts_one_document():
+    with record_commands(service_responder) as log:
+        product = services.product_create(
+            sku="EL-9", name="Tablet", category="electronics", price="329.00", stock=4
+        )
+    assert isinstance(product.pk, ObjectId)
+    kinds = [(command.collection, command.method) for command in log]
+    assert kinds[-1] == ("catalog_product", "insert_many")
+    (document,) = log[-1].args[0]
+    assert (document["sku"], document["category_id"], document["stock"]) == ("EL-9", "electronics", 4)
+    assert document["price"] == Decimal128("329.00") or Decimal(str(document["price"])) == Decimal("329.00")
+    for _collection, pipeline in reads(log):
+        assert not contains_operator(pipeline, "$lookup"), describe(pipeline)
+
+
+def test_stock_edit_is_one_conditional_update_with_an_increment():
+    product = Product(pk=PRODUCT_ID, sku="EL-1", name="Phone", category_id="electronics", stock=10)
+    with record_commands(catalog_responder) as log:
+        services.product_update(product=product, seen_stock=10, stock=4, price="5.00")
+    (update,) = [command for command in log if command.method == "update_many"]
+    criteria, changes = update.args
+    assert update.collection == "catalog_product"
+    text = describe(criteria)
+    assert str(PRODUCT_ID) in text and '"$gte": 6' in text, text
+    assert "$add" in describe(changes) and "-6" in describe(changes)
+    assert not contains_operator(criteria, "$lookup")
+
+
+def test_stock_edit_whose_condition_fails_writes_nothing_else():
+    product = Product(pk=PRODUCT_ID, sku="EL-1", name="Phone", category_id="electronics", stock=10)
+    with record_commands(lambda c, p: [{"stock": 1}], matched=0) as log, pytest.raises(services.Conflict):
+        services.product_update(product=product, seen_stock=10, stock=0)
+    assert [command.method for command in log].count("update_many") == 1
+
+
+def test_product_delete_checks_order_lines_then_deletes_by_id(no_connect):
+    product = Product(pk=PRODUCT_ID, sku="EL-1", name="Phone", category_id="electronics")
+    with record_commands() as log:
+        assert services.product_delete(product=product) is True
+    sent = [(command.collection, command.method) for command in log]
+    assert sent[0] == ("orders_orderline", "aggregate")
+    assert sent[-1] == ("catalog_product", "delete_many")
+    assert str(PRODUCT_ID) in describe(log[-1].args[0])
+
+
+def test_deleting_an_ordered_product_is_an_update_of_is_active():
+    product = Product(pk=PRODUCT_ID, sku="EL-1", name="Phone", category_id="electronics")
+
+    def ordered(collection, pipeline):
+        return [{"a": 1}] if collection == "orders_orderline" else [product_document(is_active=False)]
+
+    with record_commands(ordered) as log:
+        assert services.product_delete(product=product) is False
+    writes = [command for command in log if command.method != "aggregate"]
+    assert [(w.collection, w.method) for w in writes] == [("catalog_product", "update_many")]
+    assert "is_active" in describe(writes[0].args[1])
+
+
+def test_stock_reserve_and_release_are_conditional_single_document_updates():
+    with record_commands() as log:
+        services.product_stock_reserve(product_id=PRODUCT_ID, quantity=3)
+        services.product_stock_release(product_id=PRODUCT_ID, quantity=3)
+    reserve, release = log
+    assert '"$gte": 3' in describe(reserve.args[0]) and "is_active" in describe(reserve.args[0])
+    assert "$subtract" in describe(reserve.args[1]) and "$add" in describe(release.args[1])
+
+
+def test_category_services_compile(no_connect):
+    category = Category(pk=ObjectId(), slug="books", name="Books")
+    with record_commands() as log:
+        services.category_create(slug="garden", name="Garden")
+        services.category_update(category=category, name="Good books")
+
+    def unused_category(collection, pipeline):
+        return (
+            [{"_id": category.pk, "slug": "books", "name": "Books"}]
+            if collection == "catalog_category"
+            else []
+        )
+
+    with record_commands(unused_category) as delete_log:
+        services.category_delete(category=category)
+    assert [(c.collection, c.method) for c in [*log, *delete_log] if c.method != "aggregate"] == [
+        ("catalog_category", "insert_many"),
+        ("catalog_category", "update_many"),
+        ("catalog_category", "delete_many"),
+    ]
