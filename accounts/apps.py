@@ -8,3 +8,7 @@ class AccountsConfig(AppConfig):
 
     name = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self):
+        """Register the OpenAPI extension of the bearer authentication."""
+        from accounts import schema  # noqa: F401  (registers on import)

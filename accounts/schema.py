@@ -1,0 +1,9 @@
+"""OpenAPI (drf-spectacular) description of the shop's bearer authentication."""
+
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+
+
+class ShopJWTScheme(SimpleJWTScheme):
+    """Describe ShopJWTAuthentication as simplejwt's ``Bearer`` JWT scheme (``jwtAuth``)."""
+
+    target_class = "accounts.authentication.ShopJWTAuthentication"
