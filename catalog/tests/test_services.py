@@ -250,3 +250,37 @@ def test_category_update_may_change_the_slug_of_an_empty_category():
     category = services.category_create(slug="books", name="Books")
     services.category_update(category=category, slug="novels")
     assert Category.objects.get(name="Books").slug == "novels"
+
+
+def test_an_order_placed_after_the_check_still_ends_in_deactivation(monkeypatch):
+    from orders.models import Order, OrderLine
+
+    product = ProductFactory()
+    order = Order.objects.create(total=product.price, currency="USD")
+    OrderLine.objects.create(
+        order=order,
+        product=product,
+        position=1,
+        sku=product.sku,
+        name=product.name,
+        category_slug=product.category_id,
+        unit_price=product.price,
+        quantity=1,
+        line_total=product.price,
+    )
+    # The line appears between the service's check and the delete: the PROTECT key catches it.
+    monkeypatch.setattr(services, "product_was_ordered", lambda **kwargs: False)
+    assert services.product_delete(product=product) is False
+    product.refresh_from_db()
+    assert product.is_active is False
+
+
+def test_category_delete_removes_an_unused_category_and_refuses_a_used_one():
+    unused = CategoryFactory(slug="unused")
+    services.category_delete(category=unused)
+    assert not Category.objects.filter(slug="unused").exists()
+    used = ProductFactory().category
+    with pytest.raises(InvalidInput) as excinfo:
+        services.category_delete(category=used)
+    assert field_of(excinfo) == "slug"
+    assert Category.objects.filter(pk=used.pk).exists()
