@@ -63,7 +63,9 @@ class OrderLine(models.Model):
     line_total = models.DecimalField(max_digits=12, decimal_places=2)
 
     class Meta:
-        ordering = ["order", "position"]
+        # "order_id", not "order": ordering by the relation would sort by the
+        # order's own ordering, a join ($lookup on MongoDB) for every line query.
+        ordering = ["order_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["order", "position"], name="orders_line_position_unique"),
         ]
@@ -89,7 +91,7 @@ class OrderStatusChange(models.Model):
     )
 
     class Meta:
-        ordering = ["order", "changed_at", "id"]
+        ordering = ["order_id", "changed_at", "id"]  # "order_id": no join (see OrderLine)
         indexes = [models.Index(fields=["order", "changed_at"], name="orders_history_order_time")]
 
     def __str__(self) -> str:

@@ -1,0 +1,350 @@
+"""MongoDB contract of the orders app: every query and conditional update compiles for MongoDB.
+
+Runs in ``make test``'s MongoDB pass (``MONGODB_URI`` points at a host where no
+server listens). Two mechanisms, neither of which stands in for a database in a
+behaviour test (those run on SQLite, or on a real MongoDB):
+
+* ``captured_reads`` swaps django-mongodb-backend's ``SQLCompiler.execute_sql`` for
+  one that builds the aggregation pipeline exactly as the original does
+  (``pre_sql_setup()``, ``build_query()``, ``get_pipeline()``) and records it, then
+  answers "no rows" instead of sending it. That lets the real endpoint code run
+  (view, selector, cursor paginator, prefetch) and shows each pipeline it would send.
+* ``shop.testing.mongo.record_writes`` records the insert/update/delete commands the
+  backend hands to pymongo.
+
+``offline`` lets Django's ``transaction.atomic()`` (a no-op on MongoDB, used by the
+delete collector and the idempotency claim) run without connecting, and tells
+``shop.db.atomic()`` the server has no transactions (a standalone server).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+from decimal import Decimal
+from urllib.parse import urlencode
+
+import pytest
+from bson import ObjectId
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import prefetch_related_objects
+from django.utils import timezone
+from django_mongodb_backend.compiler import SQLCompiler
+from rest_framework.test import APIRequestFactory, force_authenticate
+
+from accounts.models import User
+from catalog.models import Product
+from catalog.services import product_stock_release, product_stock_reserve
+from orders import selectors, services
+from orders.models import Actor, IdempotencyRecord, Order, OrderLine, OrderStatus, OrderStatusChange
+from orders.views import OrderDetailView, OrderListCreateView
+from shop import db
+from shop.errors import NotFound
+from shop.testing.mongo import assert_index_friendly, compile_pipeline, describe, record_writes, stages
+
+pytestmark = pytest.mark.mongo
+
+OID = "65277a812b73bb530ad77307"
+
+
+@contextlib.contextmanager
+def captured_reads():
+    """Record the pipeline of every read the block makes (collection, pipeline); answer no rows."""
+    log: list[tuple[str, list]] = []
+    original = SQLCompiler.execute_sql
+
+    def execute_sql(self, result_type="multi", chunked_fetch=False, chunk_size=100):
+        self.pre_sql_setup()
+        columns = (
+            self.columns
+            if self.query.annotations or not self.query.default_cols or self.query.distinct
+            else None
+        )
+        try:
+            query = self.build_query(columns)
+        except EmptyResultSet:  # as the original: nothing to send
+            return [] if result_type == "multi" else None
+        log.append((self.collection_name, query.get_pipeline()))
+        return [] if result_type == "multi" else None
+
+    SQLCompiler.execute_sql = execute_sql
+    try:
+        yield log
+    finally:
+        SQLCompiler.execute_sql = original
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """Let transaction.atomic() and shop.db.atomic() run with no server (standalone-server semantics)."""
+    wrapper = connections["default"]
+    monkeypatch.setattr(wrapper, "ensure_connection", lambda: None)
+    monkeypatch.setattr(wrapper, "autocommit", True)
+    monkeypatch.setitem(db._transaction_support, "default", False)
+
+
+def customer() -> User:
+    return User(pk=ObjectId(OID), email="ann@example.com", is_staff=False)
+
+
+def staff() -> User:
+    return User(pk=ObjectId(), email="staff@example.com", is_staff=True)
+
+
+def list_request(user, **params):
+    request = APIRequestFactory().get("/api/v1/orders/", params)
+    force_authenticate(request, user=user)
+    return request
+
+
+def cursor_for(position: str) -> str:
+    """Return a DRF cursor token for the page after ``position`` (as the paginator encodes it)."""
+    return base64.b64encode(urlencode({"p": position}).encode("ascii")).decode("ascii")
+
+
+# --- the list endpoint ------------------------------------------------------------------
+
+
+def test_customer_order_list_endpoint_is_one_indexed_match_and_sort():
+    with captured_reads() as reads:
+        response = OrderListCreateView.as_view()(list_request(customer(), page_size="5"))
+    assert response.status_code == 200
+    assert [collection for collection, _ in reads] == ["orders_order"]
+    pipeline = reads[0][1]
+    assert_index_friendly(pipeline)
+    assert stages(pipeline) in (["$match", "$sort", "$limit"], ["$match", "$addFields", "$sort", "$limit"])
+    assert pipeline[0]["$match"] == {"customer_id": ObjectId(OID)}
+    assert pipeline[-2]["$sort"] == {"created_at": -1, "_id": -1}
+    assert pipeline[-1]["$limit"] == 6  # page_size + 1: the paginator's look-ahead
+
+
+def test_customer_order_list_with_status_and_cursor_stays_index_friendly():
+    position = "2026-11-29 14:05:00.123000+00:00"
+    with captured_reads() as reads:
+        response = OrderListCreateView.as_view()(
+            list_request(customer(), status="SHIPPED", cursor=cursor_for(position))
+        )
+    assert response.status_code == 200
+    pipeline = reads[0][1]
+    assert_index_friendly(pipeline)
+    match = describe(pipeline[0]["$match"])
+    assert "customer_id" in match
+    assert '"status": "SHIPPED"' in match
+    assert "$lt" in match  # the cursor: older than the last one seen, no skip over earlier pages
+    assert "$skip" not in stages(pipeline)
+
+
+def test_customer_parameter_is_ignored_for_customers_on_mongodb_too():
+    with captured_reads() as reads:
+        OrderListCreateView.as_view()(list_request(customer(), customer="other@example.com"))
+    assert [collection for collection, _ in reads] == ["orders_order"]
+    assert reads[0][1][0]["$match"] == {"customer_id": ObjectId(OID)}
+
+
+def test_staff_list_filtered_by_customer_resolves_the_email_first_without_a_join():
+    with captured_reads() as reads:
+        response = OrderListCreateView.as_view()(list_request(staff(), customer="Ann@Example.com"))
+    assert response.status_code == 200
+    # The email lookup answered "no such user", so no order query was needed at all.
+    assert [collection for collection, _ in reads] == ["accounts_user"]
+    assert reads[0][1][0] == {"$match": {"email": "ann@example.com"}}
+    assert_index_friendly(reads[0][1])
+
+
+def test_staff_list_of_one_customer_compiles_to_a_match_on_customer_id():
+    pipeline = compile_pipeline(
+        selectors.order_list(user=staff(), status=None).filter(customer_id=ObjectId(OID))
+    )
+    assert_index_friendly(pipeline)
+    assert "customer_id" in describe(pipeline[0])
+
+
+def test_staff_list_of_all_orders_is_a_plain_sort():
+    with captured_reads() as reads:
+        OrderListCreateView.as_view()(list_request(staff(), status="IN_PROGRESS"))
+    pipeline = reads[0][1]
+    assert_index_friendly(pipeline)
+    assert pipeline[0] == {"$match": {"status": "IN_PROGRESS"}}
+
+
+def test_unknown_status_is_refused_before_any_query():
+    with captured_reads() as reads:
+        response = OrderListCreateView.as_view()(list_request(customer(), status="LOST"))
+    assert response.status_code == 400
+    assert reads == []
+
+
+# --- detail and prefetch -------------------------------------------------------------------
+
+
+def test_detail_is_one_indexed_match_on_id_and_customer():
+    request = APIRequestFactory().get(f"/api/v1/orders/{OID}/")
+    force_authenticate(request, user=customer())
+    with captured_reads() as reads:
+        response = OrderDetailView.as_view()(request, order_id="6527aaaa2b73bb530ad77307")
+    assert response.status_code == 404
+    pipeline = reads[0][1]
+    assert_index_friendly(pipeline)
+    assert describe(pipeline[0]) == describe(
+        {"$match": {"$and": [{"_id": ObjectId("6527aaaa2b73bb530ad77307")}, {"customer_id": ObjectId(OID)}]}}
+    )
+    assert pipeline[-1] == {"$limit": 1}
+
+
+@pytest.mark.parametrize("order_id", ["17", "abc", "6527aaaa2b73bb530ad7730", "x" * 24])
+def test_malformed_order_ids_are_not_found_without_a_query(order_id):
+    with captured_reads() as reads, pytest.raises(NotFound):
+        selectors.order_get(user=customer(), order_id=order_id)
+    assert reads == []
+
+
+@pytest.mark.parametrize("product_id", ["17", 17, "abc", "6527aaaa2b73bb530ad7730", ""])
+def test_malformed_product_ids_never_reach_a_query(product_id):
+    assert services.product_id_parse(product_id) is None
+
+
+def test_product_ids_parse_to_objectids():
+    assert services.product_id_parse(OID) == ObjectId(OID)
+
+
+def test_lines_and_history_prefetch_are_plain_in_queries_without_joins():
+    orders = [Order(pk=ObjectId()), Order(pk=ObjectId())]
+    lookups = selectors.order_list(user=customer())._prefetch_related_lookups
+    with captured_reads() as reads:
+        prefetch_related_objects(orders, *lookups)
+    assert [collection for collection, _ in reads] == ["orders_orderline", "orders_orderstatuschange"]
+    for _collection, pipeline in reads:
+        assert_index_friendly(pipeline)
+        assert stages(pipeline)[0] == "$match"
+        assert list(pipeline[0]["$match"]) == ["order_id"]
+        assert list(pipeline[0]["$match"]["order_id"]["$in"]) == [order.pk for order in orders]
+    assert reads[0][1][-1]["$sort"] == {"position": 1}
+    assert reads[1][1][-1]["$sort"] == {"changed_at": 1, "_id": 1}
+
+
+# --- conditional updates and writes ----------------------------------------------------------
+
+
+def test_status_move_is_one_conditional_update_plus_a_history_insert(offline):
+    order = Order(pk=ObjectId(OID), status=OrderStatus.IN_PROGRESS)
+    with captured_reads() as reads, record_writes() as writes:
+        services.order_set_status(order=order, to_status=OrderStatus.SHIPPED, by=Actor.STAFF)
+    assert reads == []
+    assert [(w.collection, w.method) for w in writes] == [
+        ("orders_order", "update_many"),
+        ("orders_orderstatuschange", "insert_many"),
+    ]
+    criteria, update = writes[0].args
+    assert criteria == {"$and": [{"_id": ObjectId(OID)}, {"status": "IN_PROGRESS"}]}
+    assert update[0]["$set"]["status"] == {"$literal": "SHIPPED"}
+    assert "updated_at" in update[0]["$set"]
+    history = writes[1].args[0][0]
+    assert (history["from_status"], history["to_status"], history["changed_by"]) == (
+        "IN_PROGRESS",
+        "SHIPPED",
+        "staff",
+    )
+
+
+def test_cancel_reads_the_lines_with_a_plain_match_and_updates_conditionally(offline):
+    order = Order(pk=ObjectId(OID), status=OrderStatus.IN_PROGRESS)
+    with captured_reads() as reads, record_writes() as writes:
+        services.order_cancel(order=order, by=Actor.CUSTOMER)
+    assert [collection for collection, _ in reads] == ["orders_orderline"]
+    assert reads[0][1][0] == {"$match": {"order_id": ObjectId(OID)}}
+    assert_index_friendly(reads[0][1])
+    assert writes[0].args[1][0]["$set"]["status"] == {"$literal": "CANCELLED"}
+
+
+def test_stock_reservation_is_a_conditional_decrement_and_release_an_increment():
+    product_id = ObjectId()
+    with record_writes() as writes:
+        product_stock_reserve(product_id=product_id, quantity=3)
+        product_stock_release(product_id=product_id, quantity=3)
+    assert [(w.collection, w.method) for w in writes] == [
+        ("catalog_product", "update_many"),
+        ("catalog_product", "update_many"),
+    ]
+    reserve_criteria, reserve_update = writes[0].args
+    text = describe(reserve_criteria)
+    assert str(product_id) in text
+    assert '"$gte": 3' in text
+    assert '"is_active": true' in text
+    assert "$expr" not in text
+    assert "$subtract" in describe(reserve_update) or "-3" in describe(reserve_update)
+    release_criteria, release_update = writes[1].args
+    assert "$gte" not in describe(release_criteria)
+    assert "$add" in describe(release_update)
+
+
+def test_order_lines_and_first_history_entry_are_plain_inserts(offline):
+    now = timezone.now()
+    product = Product(pk=ObjectId(), sku="S1", name="Phone", category_id="electronics", price=Decimal("9.99"))
+    with record_writes() as writes:
+        order = Order.objects.create(
+            customer_id=ObjectId(OID), total=Decimal("19.98"), currency="USD", created_at=now, updated_at=now
+        )
+        OrderLine.objects.bulk_create(
+            [
+                OrderLine(
+                    order=order,
+                    product=product,
+                    position=1,
+                    sku="S1",
+                    name="Phone",
+                    category_slug="electronics",
+                    unit_price=Decimal("9.99"),
+                    quantity=2,
+                    line_total=Decimal("19.98"),
+                )
+            ]
+        )
+        OrderStatusChange.objects.create(order=order, to_status="IN_PROGRESS", changed_by="customer")
+    assert [(w.collection, w.method) for w in writes] == [
+        ("orders_order", "insert_many"),
+        ("orders_orderline", "insert_many"),
+        ("orders_orderstatuschange", "insert_many"),
+    ]
+    line = writes[1].args[0][0]
+    assert line["order_id"] == order.pk
+    assert line["product_id"] == product.pk
+
+
+def test_idempotency_claim_lookup_insert_update_and_release(offline):
+    user = customer()
+    with captured_reads() as reads:
+        IdempotencyRecord.objects.filter(user=user, key="k").first()
+    assert_index_friendly(reads[0][1])
+    assert reads[0][1][0] == {"$match": {"$and": [{"key": "k"}, {"user_id": ObjectId(OID)}]}}
+
+    record_id = ObjectId()
+    with record_writes() as writes:
+        IdempotencyRecord.objects.create(user=user, key="k", request_fingerprint="f" * 64)
+        IdempotencyRecord.objects.filter(pk=record_id).update(order=ObjectId())
+        IdempotencyRecord.objects.filter(pk=record_id, order__isnull=True).delete()
+    assert [(w.collection, w.method) for w in writes] == [
+        ("orders_idempotencyrecord", "insert_many"),
+        ("orders_idempotencyrecord", "update_many"),
+        ("orders_idempotencyrecord", "delete_many"),
+    ]
+    delete_criteria = describe(writes[2].args[0])
+    assert str(record_id) in delete_criteria
+    assert "order_id" in delete_criteria
+
+
+def test_closing_a_deleted_customers_orders_detaches_with_one_update(offline):
+    user = customer()
+    with captured_reads() as reads, record_writes() as writes:
+        services.orders_close_for_deleted_customer(customer=user)
+    # The open orders are found with an indexed match (none here), then one update detaches all.
+    assert reads[0][0] == "orders_order"
+    assert_index_friendly(reads[0][1])
+    assert "customer_id" in describe(reads[0][1][0])
+    assert [(w.collection, w.method) for w in writes] == [
+        ("orders_order", "update_many"),
+        ("orders_idempotencyrecord", "delete_many"),
+    ]
+    criteria, update = writes[0].args
+    assert criteria == {"customer_id": ObjectId(OID)}
+    assert update == [{"$set": {"customer_id": {"$literal": None}}}]
