@@ -348,3 +348,31 @@ def test_closing_a_deleted_customers_orders_detaches_with_one_update(offline):
     criteria, update = writes[0].args
     assert criteria == {"customer_id": ObjectId(OID)}
     assert update == [{"$set": {"customer_id": {"$literal": None}}}]
+
+
+# --- the admin (staff only: joins are allowed here) ---------------------------------------------
+
+
+def test_admin_changelist_and_search_compile_for_mongodb():
+    from django.contrib import admin as django_admin
+
+    model_admin = django_admin.site._registry[Order]
+    request = APIRequestFactory().get("/admin/orders/order/")
+    request.user = staff()
+    base = model_admin.get_queryset(request)
+    assert_index_friendly(compile_pipeline(base.order_by("-created_at", "-id")), allow_lookup=True)
+
+    with captured_reads() as reads:
+        found, may_have_duplicates = model_admin.get_search_results(request, base, OID)
+    assert may_have_duplicates is False
+    # The SKU is looked up on the lines with a plain match first.
+    assert reads[0][0] == "orders_orderline"
+    assert_index_friendly(reads[0][1])
+    pipeline = compile_pipeline(found)
+    assert str(ObjectId(OID)) in describe(pipeline)  # the id matched as an ObjectId
+
+
+def test_admin_status_filter_compiles_to_a_plain_match():
+    pipeline = compile_pipeline(Order.objects.filter(status="SHIPPED").order_by("-created_at", "-id"))
+    assert_index_friendly(pipeline)
+    assert pipeline[0] == {"$match": {"status": "SHIPPED"}}
