@@ -122,10 +122,13 @@ def user_delete(*, user: User) -> None:
         user_tokens_revoke_all(user=user)
 
         # --- Seam for the orders app: cancel the user's open orders -------------------
-        # The orders issue adds here the call that cancels the user's IN_PROGRESS orders
-        # and returns their stock (API.md: "Deleting the account cancels the user's open
-        # orders (restocking them)"). It must run before the row is deleted, while the
+        # Cancels the user's IN_PROGRESS orders and returns their stock (API.md:
+        # "Deleting the account cancels the user's open orders (restocking them)"), then
+        # detaches every order. It must run before the row is deleted, while the
         # orders still point at the user.
+        from orders.services import orders_close_for_deleted_customer
+
+        orders_close_for_deleted_customer(customer=user)
         # --------------------------------------------------------------------------------
 
         user.delete()
