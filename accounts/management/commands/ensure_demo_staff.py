@@ -27,5 +27,5 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Created the demo staff user."))
         self.stdout.write(
             f"Demo staff login (development only): {DEMO_STAFF_EMAIL} / {DEMO_STAFF_PASSWORD} "
-            "at http://127.0.0.1:8000/admin/"
+            "(log in at /admin/)"
         )
