@@ -90,7 +90,7 @@ def primary_key_parse(*, model, value):
     Ids arrive as strings (``"17"`` on SQLite, an ObjectId's hex on MongoDB); a
     value the backend cannot hold must never reach a query, where it would be a 500.
     """
-    if value is None or isinstance(value, bool) or not isinstance(value, (str, int)):
+    if value is None or isinstance(value, (bool, float, list, dict)):
         return None
     field = model._meta.pk
     try:

@@ -221,7 +221,9 @@ def _lines_validate(items) -> list[_Line]:
 
 
 def product_id_parse(value) -> Any | None:
-    """Return ``value`` as a product primary key of the active backend, or None if malformed."""
+    """Return ``value`` (an id string, a primary key or a Product) as a product primary key, or None."""
+    if isinstance(value, Product):
+        value = value.pk
     return primary_key_parse(model=Product, value=value)
 
 

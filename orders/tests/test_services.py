@@ -326,3 +326,13 @@ def test_closing_a_deleted_customers_orders_cancels_open_ones_with_restock_and_d
     assert Order.objects.get(pk=others.pk).customer == other
     last = OrderStatusChange.objects.filter(order=open_order).order_by("changed_at", "id").last()
     assert (last.to_status, last.changed_by) == (OrderStatus.CANCELLED, Actor.SYSTEM)
+
+
+def test_order_create_accepts_product_instances_and_raw_primary_keys_from_other_services(user):
+    first = ProductFactory(stock=10)
+    second = ProductFactory(stock=10)
+    order = order_create(
+        customer=user, items=[{"product": first, "quantity": 1}, {"product": second.pk, "quantity": 2}]
+    )
+    assert sorted(order.lines.values_list("quantity", flat=True)) == [1, 2]
+    assert (stock_of(first), stock_of(second)) == (9, 8)
