@@ -58,6 +58,9 @@ MAX_AMOUNT = Decimal("9999999999.99")
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
+# A claim still without an order after this long belongs to a request whose process
+# died (a failure in the process deletes its claim); the key becomes usable again.
+IDEMPOTENCY_ABANDONED_CLAIM = timedelta(minutes=10)
 
 ITEMS_FIELD = "items"
 
@@ -297,9 +300,11 @@ def _idempotency_claim(*, user, key: str, fingerprint: str) -> tuple[Idempotency
     for _attempt in range(3):
         existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
         if existing is not None:
-            if existing.created_at > timezone.now() - IDEMPOTENCY_WINDOW:
+            age = timezone.now() - existing.created_at
+            limit = IDEMPOTENCY_ABANDONED_CLAIM if existing.order_id is None else IDEMPOTENCY_WINDOW
+            if age < limit:
                 return None, _idempotency_replay(record=existing, fingerprint=fingerprint)
-            # Older than the window: forget it (conditionally, a racer may have replaced it).
+            # Expired or abandoned: forget it (conditionally, a racer may have replaced it).
             IdempotencyRecord.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
         try:
             # A savepoint on SQL, so a duplicate does not break an enclosing transaction.

@@ -187,6 +187,21 @@ def test_records_older_than_24_hours_are_replaced(user, customer_client):
     assert str(record.order_id) == again.json()["id"]
 
 
+def test_a_claim_abandoned_by_a_dead_process_frees_the_key_after_10_minutes(user, customer_client):
+    product = ProductFactory(stock=10)
+    body = body_for(product)
+    IdempotencyRecord.objects.create(
+        user=user,
+        key="orphan",
+        request_fingerprint=idempotency_fingerprint(body=body),
+        order=None,
+        created_at=timezone.now() - timedelta(minutes=10, seconds=1),
+    )
+    response = post(customer_client, body, "orphan")
+    assert response.status_code == 201
+    assert str(IdempotencyRecord.objects.get(user=user, key="orphan").order_id) == response.json()["id"]
+
+
 def test_records_just_inside_24_hours_still_replay(user, customer_client):
     product = ProductFactory(stock=10)
     first = post(customer_client, body_for(product, 1), "daily").json()
