@@ -1,0 +1,1 @@
+"""Management commands of the orders app (``python manage.py <name>``)."""

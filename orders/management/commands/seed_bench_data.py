@@ -1,0 +1,330 @@
+"""Seed a large, realistic data set for the benchmark (``make bench``).
+
+``python manage.py seed_bench_data --customers 2000 --orders 200000`` fills a *fresh*
+database with customers, the demo catalog plus bench products, and orders with 1-4
+lines, a consistent total and a full status history, spread over two years.
+
+Why not ``orders.services.order_create``: the service places one order at a time,
+reserving stock line by line inside a transaction, which is what the API must do and
+far too slow for 200,000 historical orders. This command writes with ``bulk_create``
+in batches (no raw SQL, so it runs on SQLite and MongoDB alike) and reproduces the
+invariants the service guarantees, so the API reads seeded orders exactly like placed
+ones: lines snapshot ``sku``, ``name``, ``category_slug`` and ``unit_price``;
+``line_total = unit_price * quantity``; ``total`` is the sum of the lines; the first
+history entry is the creation (``from_status`` null, ``IN_PROGRESS``, by the customer)
+and every later entry is a legal move; ``updated_at`` is the last move's time.
+Historical orders reserve no stock (their units shipped long ago); the bench products
+get a huge stock so that benchmark orders placed through the API never run out.
+
+Known accounts (all share one password hash, computed once: hashing 2,000 passwords
+with Argon2id would cost a minute and measure nothing):
+- ``BENCH_CUSTOMER_EMAIL`` owns exactly ``BENCH_CUSTOMER_ORDERS`` orders (enough for
+  full pages at every page size the benchmark asks for), spread among the others';
+- ``BENCH_WRITER_EMAIL`` places the benchmark's POST orders (so the reader's list
+  does not change under the benchmark);
+- ``BENCH_STAFF_EMAIL`` is the staff member who shipped and delivered orders.
+
+The command refuses to run on a database that already has users or orders: it
+creates accounts with a published password, so it must never touch a real database.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+from django.utils import timezone
+
+from accounts.models import User
+from catalog.models import Category, Product
+from orders.models import Actor, Order, OrderLine, OrderStatus, OrderStatusChange
+from shop.db import atomic
+
+BENCH_CUSTOMER_EMAIL = "bench-customer@example.com"
+BENCH_WRITER_EMAIL = "bench-writer@example.com"
+BENCH_STAFF_EMAIL = "bench-staff@example.com"
+BENCH_PASSWORD = "bench-only-Passw0rd-never-in-production"
+BENCH_CUSTOMER_ORDERS = 100
+BENCH_CATEGORY_SLUG = "bench"
+BENCH_PRODUCT_COUNT = 50
+BENCH_PRODUCT_STOCK = 1_000_000_000
+# Line positions as orders.services numbers them (the first line is 1).
+FIRST_LINE_POSITION = 1
+CENT = Decimal("0.01")
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+LINE_COUNT_WEIGHTS = {1: 40, 2: 30, 3: 20, 4: 10}
+QUANTITY_WEIGHTS = {1: 70, 2: 20, 3: 7, 5: 3}
+CANCELLED_SHARE = 0.08
+
+
+class ProgressBar:
+    """A plain-text progress bar on a command's stderr (an OutputWrapper), with rows per second and time left.
+
+    On a terminal it redraws one line; otherwise (CI logs, ``make`` piped to a file)
+    it prints a line every tenth of the way, so logs stay short.
+    """
+
+    width = 30
+
+    def __init__(self, *, label: str, total: int, stream: OutputWrapper):
+        self.label = label
+        self.total = max(total, 1)
+        self.stream = stream
+        self.is_tty = stream.isatty()
+        self.started = time.perf_counter()
+        self.last_decile = -1
+
+    def update(self, *, done: int, rows: int) -> None:
+        """Show ``done`` of ``total`` items and the rate of ``rows`` written so far."""
+        elapsed = max(time.perf_counter() - self.started, 1e-9)
+        share = min(done / self.total, 1.0)
+        rate = rows / elapsed
+        eta = elapsed * (1 - share) / share if share > 0 else 0.0
+        filled = int(self.width * share)
+        text = (
+            f"{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {share:4.0%} "
+            f"{done:,}/{self.total:,}  {rate:,.0f} rows/s  ETA {eta:4.0f}s"
+        )
+        if self.is_tty:
+            self.stream.write("\r" + text, style_func=plain, ending="")
+            self.stream.flush()
+        elif int(share * 10) > self.last_decile:
+            self.last_decile = int(share * 10)
+            self.stream.write(text, style_func=plain)
+            self.stream.flush()
+
+    def finish(self) -> None:
+        """End the bar's line on a terminal."""
+        if self.is_tty:
+            self.stream.write("")
+            self.stream.flush()
+
+
+def plain(text: str) -> str:
+    """Return ``text`` unstyled (stderr would colour it as an error on a terminal)."""
+    return text
+
+
+def weighted(rng: random.Random, weights: dict[int, int]) -> int:
+    """Return one key of ``weights`` drawn with the given relative weights."""
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+class Command(BaseCommand):
+    """Fill a fresh database with the benchmark's customers, products and orders."""
+
+    help = "Seed a fresh database with a large, realistic data set for make bench."
+
+    def add_arguments(self, parser):
+        """Declare the data-set size and the random seed."""
+        parser.add_argument(
+            "--customers", type=int, default=2000, help="customers besides the bench accounts"
+        )
+        parser.add_argument("--orders", type=int, default=200_000, help="orders in total")
+        parser.add_argument("--batch-size", type=int, default=2000, help="orders written per transaction")
+        parser.add_argument(
+            "--span-days", type=int, default=730, help="orders are spread over this many days"
+        )
+        parser.add_argument("--seed", type=int, default=20260101, help="random seed (same seed, same data)")
+
+    def handle(self, *args, **options):
+        """Check the database is fresh, then write users, products and orders in batches."""
+        customers, orders = options["customers"], options["orders"]
+        if customers < 1 or orders < 0 or options["batch_size"] < 1 or options["span_days"] < 1:
+            raise CommandError("--customers and --batch-size and --span-days must be >= 1, --orders >= 0.")
+        if User.objects.exists() or Order.objects.exists():
+            raise CommandError(
+                "The database already has users or orders. seed_bench_data creates accounts with a "
+                "published password: run it on a fresh, migrated benchmark database only."
+            )
+        rng = random.Random(options["seed"])  # noqa: S311 - reproducible data, not secrets
+        started = time.perf_counter()
+        rows = 0
+        self.products, product_rows = self.seed_products()
+        rows += product_rows
+        self.customer_ids, self.bench_ids, user_rows = self.seed_users(customers)
+        rows += user_rows
+        rows += self.seed_orders(
+            rng=rng, total=orders, batch_size=options["batch_size"], span=timedelta(days=options["span_days"])
+        )
+        elapsed = time.perf_counter() - started
+        self.stdout.write(
+            f"Seeded {rows:,} rows ({customers:,} customers, {orders:,} orders with lines and history) "
+            f"in {elapsed:.1f} s: {rows / max(elapsed, 1e-9):,.0f} rows/s."
+        )
+        self.stdout.write(
+            f"Bench customer {BENCH_CUSTOMER_EMAIL} owns {min(BENCH_CUSTOMER_ORDERS, orders)} orders; "
+            f"bench products are in category {BENCH_CATEGORY_SLUG!r} with {BENCH_PRODUCT_STOCK:,} units each."
+        )
+
+    def seed_products(self) -> tuple[list[tuple], int]:
+        """Load the demo catalog when the catalog app provides it, then add the bench products.
+
+        Return the active products as tuples (pk, sku, name, category slug, price) and
+        the number of rows written here.
+        """
+        if "load_demo_catalog" in get_commands():
+            call_command("load_demo_catalog", stdout=self.stdout, stderr=self.stderr)
+        # Direct ORM writes, as in the catalog factories: this arranges data, and the
+        # bench products need a stock that the public API would never be asked for.
+        category, _ = Category.objects.get_or_create(
+            slug=BENCH_CATEGORY_SLUG, defaults={"name": "Benchmark products"}
+        )
+        Product.objects.bulk_create(
+            Product(
+                sku=f"BENCH-{number:04d}",
+                name=f"Bench product {number:04d}",
+                category=category,
+                description="A product of the benchmark data set, stocked for millions of orders.",
+                price=(Decimal(number * 37 % 9900 + 100) / 100).quantize(CENT),
+                stock=BENCH_PRODUCT_STOCK,
+            )
+            for number in range(1, BENCH_PRODUCT_COUNT + 1)
+        )
+        products = list(
+            Product.objects.filter(is_active=True)
+            .order_by("sku")
+            .values_list("pk", "sku", "name", "category_id", "price")
+        )
+        return products, BENCH_PRODUCT_COUNT + 1
+
+    def seed_users(self, customers: int) -> tuple[list, dict[str, object], int]:
+        """Create the customers and the bench accounts; return customer ids, bench ids, rows."""
+        # One Argon2id hash (the production hasher) shared by every account.
+        password = make_password(BENCH_PASSWORD)
+        joined = timezone.now() - timedelta(days=800)
+        users = [
+            User(email=f"customer-{number:06d}@bench.example.com", password=password, date_joined=joined)
+            for number in range(1, customers + 1)
+        ]
+        users += [
+            User(email=BENCH_CUSTOMER_EMAIL, password=password, first_name="Bench", last_name="Reader"),
+            User(email=BENCH_WRITER_EMAIL, password=password, first_name="Bench", last_name="Writer"),
+            User(email=BENCH_STAFF_EMAIL, password=password, is_staff=True, first_name="Bench"),
+        ]
+        with atomic():
+            User.objects.bulk_create(users, batch_size=1000)
+        # bulk_create sets primary keys on both backends, but read them back by email so
+        # the command does not depend on it.
+        ids = dict(User.objects.values_list("email", "pk"))
+        customer_ids = [ids[user.email] for user in users[:customers]]
+        bench_ids = {
+            email: ids[email] for email in (BENCH_CUSTOMER_EMAIL, BENCH_WRITER_EMAIL, BENCH_STAFF_EMAIL)
+        }
+        return customer_ids, bench_ids, len(users)
+
+    def seed_orders(self, *, rng: random.Random, total: int, batch_size: int, span: timedelta) -> int:
+        """Write ``total`` orders in batches; return the number of rows written."""
+        now = timezone.now()
+        start = now - span
+        bench_positions = set(rng.sample(range(total), min(BENCH_CUSTOMER_ORDERS, total)))
+        bar = ProgressBar(label="seeding orders", total=total, stream=self.stderr)
+        rows = 0
+        for first in range(0, total, batch_size):
+            numbers = range(first, min(first + batch_size, total))
+            orders, lines, history = [], [], []
+            for number in numbers:
+                # Increasing with the number (plus jitter), as orders arrive over time.
+                created = start + span * ((number + rng.random()) / total) if total else now
+                customer = (
+                    self.bench_ids[BENCH_CUSTOMER_EMAIL]
+                    if number in bench_positions
+                    else rng.choice(self.customer_ids)
+                )
+                order, order_lines, moves = self.build_order(
+                    rng=rng, customer_id=customer, created=created, now=now
+                )
+                orders.append(order)
+                lines.append(order_lines)
+                history.append(moves)
+            with atomic():
+                Order.objects.bulk_create(orders)
+                for order, order_lines, moves in zip(orders, lines, history, strict=True):
+                    for item in order_lines:
+                        item.order_id = order.pk
+                    for move in moves:
+                        move.order_id = order.pk
+                flat_lines = [item for order_lines in lines for item in order_lines]
+                flat_history = [move for moves in history for move in moves]
+                OrderLine.objects.bulk_create(flat_lines)
+                OrderStatusChange.objects.bulk_create(flat_history)
+            rows += len(orders) + len(flat_lines) + len(flat_history)
+            bar.update(done=numbers.stop, rows=rows)
+        bar.finish()
+        return rows
+
+    def build_order(self, *, rng: random.Random, customer_id, created, now):
+        """Return an unsaved order, its lines and its status history, all consistent."""
+        picked = rng.sample(self.products, weighted(rng, LINE_COUNT_WEIGHTS))
+        lines = []
+        total = Decimal("0.00")
+        for position, (product_id, sku, name, category_slug, price) in enumerate(picked, FIRST_LINE_POSITION):
+            quantity = weighted(rng, QUANTITY_WEIGHTS)
+            line_total = (price * quantity).quantize(CENT)
+            total += line_total
+            lines.append(
+                OrderLine(
+                    product_id=product_id,
+                    position=position,
+                    sku=sku,
+                    name=name,
+                    category_slug=category_slug,
+                    unit_price=price,
+                    quantity=quantity,
+                    line_total=line_total,
+                )
+            )
+        moves = [
+            OrderStatusChange(
+                from_status=None,
+                to_status=OrderStatus.IN_PROGRESS,
+                changed_at=created,
+                changed_by=Actor.CUSTOMER,
+            )
+        ]
+        staff_id = self.bench_ids[BENCH_STAFF_EMAIL]
+        if rng.random() < CANCELLED_SHARE:
+            cancelled = created + rng.uniform(0.1, 24) * HOUR
+            if cancelled <= now:
+                moves.append(
+                    self.move(OrderStatus.IN_PROGRESS, OrderStatus.CANCELLED, cancelled, Actor.CUSTOMER)
+                )
+        else:
+            shipped = created + rng.uniform(6, 48) * HOUR
+            delivered = shipped + rng.uniform(1, 5) * DAY
+            if shipped <= now:
+                moves.append(
+                    self.move(OrderStatus.IN_PROGRESS, OrderStatus.SHIPPED, shipped, Actor.STAFF, staff_id)
+                )
+            if delivered <= now:
+                moves.append(
+                    self.move(OrderStatus.SHIPPED, OrderStatus.DELIVERED, delivered, Actor.STAFF, staff_id)
+                )
+        order = Order(
+            customer_id=customer_id,
+            status=moves[-1].to_status,
+            total=total,
+            currency=settings.SHOP_CURRENCY,
+            created_at=created,
+            updated_at=moves[-1].changed_at,
+        )
+        return order, lines, moves
+
+    @staticmethod
+    def move(from_status, to_status, when, actor, staff_id=None) -> OrderStatusChange:
+        """Return an unsaved history entry for a legal move."""
+        return OrderStatusChange(
+            from_status=from_status,
+            to_status=to_status,
+            changed_at=when,
+            changed_by=actor,
+            changed_by_user_id=staff_id,
+        )
