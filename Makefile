@@ -53,5 +53,10 @@ migrations: $(STAMP)
 	DJANGO_DEBUG=1 MONGODB_URI='$(MONGODB_CONTRACT_URI)' $(PY) -m shop.offline_makemigrations \
 		admin auth contenttypes accounts catalog orders
 
+## bench: load-test the API under gunicorn beside two floors (bench/, BENCHMARKS.md); not part of test
+bench: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
+	$(PY) -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

@@ -1,0 +1,733 @@
+"""Run the shop's benchmark: ``make bench`` (or ``.venv/bin/python -m bench.run``).
+
+One run, on one machine, side by side (shared machines are noisy, so only ratios
+within a run are compared):
+1. data sets: a large one (2,000 customers, 200,000 orders) and a small one (1,000
+   orders), seeded with ``seed_bench_data`` into SQLite files cached between runs
+   under a key of the migrations and the seed command (a fresh copy serves each run);
+2. the two floors (plain WSGI, bare Django view) and the shop, each under the same
+   gunicorn configuration (``bench/gunicorn_conf.py``), DEBUG off;
+3. wrk with the same connections, threads, warm-up and duration for every
+   throughput figure; login latency also with a single connection (DESIGN.md);
+4. database queries per request, counted in-process (``bench/querycount.py``);
+5. the peak resident memory (VmHWM) of every gunicorn worker;
+6. ``bench/results/latest.json`` (plus a timestamped copy) and a new section at the
+   top of ``BENCHMARKS.md``; PASS/MISS per target on the console.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import http.client
+import json
+import os
+import platform
+import secrets
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+RESULTS = BENCH / "results"
+REPORT = ROOT / "BENCHMARKS.md"
+LUA = BENCH / "wrk" / "load.lua"
+PYTHON = sys.executable
+
+BENCH_CUSTOMER_EMAIL = "bench-customer@example.com"
+BENCH_WRITER_EMAIL = "bench-writer@example.com"
+BENCH_PASSWORD = "bench-only-Passw0rd-never-in-production"  # noqa: S105 - the seeded bench accounts'
+BENCH_CATEGORY = "bench"
+
+TARGETS = {
+    "order_list_vs_django_floor": ">= 0.25",
+    "order_list_p99_ms": "<= 50",
+    "order_list_p50_large_vs_small": "<= 1.25",
+    "queries_constant_in_page_size": "true",
+    "zero_errors_under_load": "0",
+    "login_p50_ms_single_client": "<= 60",
+}
+RUNS_MARKER = "<!-- bench runs: newest first; make bench inserts a section below this line -->"
+
+
+def log(message: str) -> None:
+    """Print a progress line of the runner."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# --- Machine and versions ---------------------------------------------------------
+
+
+def machine_description() -> dict:
+    """Return the CPU, memory, OS and software versions of this machine."""
+    cpu = "unknown"
+    with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory_kib = 0
+    with open("/proc/meminfo", encoding="utf-8") as meminfo:
+        for line in meminfo:
+            if line.startswith("MemTotal:"):
+                memory_kib = int(line.split()[1])
+    versions = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
+        [
+            PYTHON,
+            "-c",
+            "import django, gunicorn, rest_framework, sqlite3, argon2; "
+            "print(django.get_version(), gunicorn.__version__, rest_framework.__version__, "
+            "sqlite3.sqlite_version, argon2.__version__)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    wrk_version = subprocess.run(
+        ["wrk", "--version"],  # noqa: S607 - wrk from PATH, as make bench installs it
+        capture_output=True,
+        text=True,
+    ).stdout.split("\n")[0]
+    return {
+        "nproc": len(os.sched_getaffinity(0)),
+        "cpu_model": cpu,
+        "memory_gib": round(memory_kib / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "django": versions[0],
+        "gunicorn": versions[1],
+        "djangorestframework": versions[2],
+        "sqlite": versions[3],
+        "argon2_cffi": versions[4],
+        "wrk": wrk_version.strip(),
+    }
+
+
+# --- Data sets ------------------------------------------------------------------------
+
+
+def schema_key(customers: int, orders: int) -> str:
+    """Return a key that changes with any migration, model or the seed command."""
+    digest = hashlib.sha256(f"{customers}:{orders}".encode())
+    paths = sorted(ROOT.glob("*/migrations/*.py")) + sorted(ROOT.glob("*/models.py"))
+    paths.append(ROOT / "orders" / "management" / "commands" / "seed_bench_data.py")
+    for path in paths:
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def shop_environment(database: Path) -> dict[str, str]:
+    """Return the environment of a production-like shop process on ``database``."""
+    env = {key: value for key, value in os.environ.items() if key not in ("MONGODB_URI", "DJANGO_DEBUG")}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "shop.settings",
+            "DJANGO_SECRET_KEY": SECRET_KEY,
+            # testserver: the in-process query count uses Django's test client.
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+            # The bench talks plain HTTP on loopback; everything else stays production.
+            "DJANGO_SECURE_SSL_REDIRECT": "0",
+            "DJANGO_LOG_LEVEL": "WARNING",
+            "SQLITE_PATH": str(database),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
+    return env
+
+
+SECRET_KEY = "bench-" + secrets.token_urlsafe(48)
+
+
+def ensure_dataset(*, name: str, customers: int, orders: int, cache_dir: Path, commands: list) -> Path:
+    """Return the cached, seeded database of this size, seeding it first if needed."""
+    key = schema_key(customers, orders)
+    cached = cache_dir / f"{name}-{key}.sqlite3"
+    if cached.exists():
+        log(f"data set {name}: cached at {cached}")
+        return cached
+    for stale in cache_dir.glob(f"{name}-*.sqlite3*"):
+        stale.unlink()
+    building = cache_dir / f"{name}-{key}.building.sqlite3"
+    for leftover in cache_dir.glob(f"{building.name}*"):
+        leftover.unlink()
+    env = shop_environment(building)
+    seed = ["manage.py", "seed_bench_data", "--customers", str(customers), "--orders", str(orders)]
+    commands.append(f"SQLITE_PATH=<bench db> python manage.py migrate && python {' '.join(seed)}")
+    log(f"data set {name}: migrating and seeding {orders:,} orders ({customers:,} customers)")
+    started = time.perf_counter()
+    # Our own interpreter and manage.py with fixed arguments (S603 is about untrusted input).
+    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
+    subprocess.run([PYTHON, *seed], cwd=ROOT, env=env, check=True)  # noqa: S603
+    # Fold the write-ahead log into the file so that one file is the whole database.
+    with sqlite3.connect(building) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    building.rename(cached)
+    for leftover in cache_dir.glob(f"{building.name}-*"):
+        leftover.unlink()
+    log(f"data set {name}: ready in {time.perf_counter() - started:.0f} s")
+    return cached
+
+
+# --- Servers --------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """Return a TCP port on loopback that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """A gunicorn master serving one WSGI app with ``bench/gunicorn_conf.py``."""
+
+    def __init__(self, *, name: str, app: str, env: dict[str, str], workdir: Path, probe: str):
+        self.name = name
+        self.app = app
+        self.env = env
+        self.port = free_port()
+        self.probe = probe
+        self.log_path = workdir / f"gunicorn-{name}.log"
+        self.command = [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "--config",
+            str(BENCH / "gunicorn_conf.py"),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--error-logfile",
+            str(self.log_path),
+            app,
+        ]
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def base_url(self) -> str:
+        """Return the server's base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> Server:
+        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env)  # noqa: S603 - fixed command
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn ({self.name}) exited; see {self.log_path}")
+            try:
+                status, _ = request(self.base_url + self.probe)
+                if status == 200 and len(self.worker_pids()) >= 1:
+                    # Let every worker finish booting before the load starts.
+                    time.sleep(1.0)
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn ({self.name}) did not answer {self.probe} within 60 s")
+
+    def __exit__(self, *exc_info) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def worker_pids(self) -> list[int]:
+        """Return the pids of the master's worker processes."""
+        assert self.process is not None  # noqa: S101 - only called while running
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        try:
+            return [int(pid) for pid in children.read_text().split()]
+        except OSError:
+            return []
+
+    def worker_peak_rss_mib(self) -> list[float]:
+        """Return each worker's peak resident memory (VmHWM) in MiB."""
+        peaks = []
+        for pid in self.worker_pids():
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peaks.append(round(int(line.split()[1]) / 1024, 1))
+            except OSError:
+                continue
+        return peaks
+
+
+def request(url: str, *, method: str = "GET", body: dict | None = None, token: str | None = None):
+    """Send one request without following redirects; return (status, parsed JSON or None)."""
+    parts = url.split("/", 3)
+    host, port = parts[2].split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    headers = {"Accept": "application/json"}
+    payload = None
+    if body is not None:
+        payload = json.dumps(body)
+        headers["Content-Type"] = "application/json"
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    try:
+        connection.request(method, "/" + (parts[3] if len(parts) > 3 else ""), body=payload, headers=headers)
+        response = connection.getresponse()
+        data = response.read()
+    finally:
+        connection.close()
+    try:
+        return response.status, json.loads(data) if data else None
+    except ValueError:
+        return response.status, None
+
+
+# --- Load --------------------------------------------------------------------------
+
+
+class Load:
+    """The wrk settings shared by every throughput measurement of a run."""
+
+    def __init__(self, *, connections: int, threads: int, duration: int, warmup: int):
+        self.connections = connections
+        self.threads = threads
+        self.duration = duration
+        self.warmup = warmup
+
+    def wrk(self, *, url: str, env: dict[str, str], seconds: int, connections: int, threads: int) -> dict:
+        """Run wrk once and return the JSON summary that bench/wrk/load.lua prints."""
+        command = [
+            "wrk",
+            f"--threads={threads}",
+            f"--connections={connections}",
+            f"--duration={seconds}s",
+            "--timeout=10s",
+            f"--script={LUA}",
+            url,
+        ]
+        output = subprocess.run(  # noqa: S603 - wrk with arguments built here
+            command, env={**os.environ, **env}, capture_output=True, text=True, check=True
+        ).stdout
+        for line in output.splitlines():
+            if line.startswith("BENCH_JSON "):
+                return json.loads(line[len("BENCH_JSON ") :])
+        raise RuntimeError(f"wrk printed no summary:\n{output}")
+
+    def measure(
+        self, *, name: str, label: str, url: str, env: dict[str, str] | None = None, single: bool = False
+    ) -> dict:
+        """Warm up, then measure ``url``; return requests/s, latency and errors."""
+        env = env or {}
+        connections, threads = (1, 1) if single else (self.connections, self.threads)
+        log(f"{label}: warm-up {self.warmup} s, then {self.duration} s at {connections} connection(s)")
+        # The machine is shared: the load average before the row shows whether
+        # something else was running (the run's own previous row counts too).
+        loadavg = round(os.getloadavg()[0], 2)
+        self.wrk(url=url, env=env, seconds=self.warmup, connections=connections, threads=threads)
+        raw = self.wrk(url=url, env=env, seconds=self.duration, connections=connections, threads=threads)
+        socket_errors = raw["connect_errors"] + raw["read_errors"] + raw["write_errors"] + raw["timeouts"]
+        result = {
+            "name": name,
+            "label": label,
+            "connections": connections,
+            "requests": raw["requests"],
+            "rps": round(raw["requests"] / (raw["duration_us"] / 1e6), 1),
+            "p50_ms": round(raw["p50_us"] / 1000, 2),
+            "p99_ms": round(raw["p99_us"] / 1000, 2),
+            "max_ms": round(raw["max_us"] / 1000, 2),
+            "errors": raw["non2xx"] + socket_errors,
+            "non2xx": raw["non2xx"],
+            "socket_errors": socket_errors,
+            "loadavg_1m_before": loadavg,
+            "wrk_command": (
+                " ".join(f"{key}=<{key.lower()}>" for key in sorted(env))
+                + f" wrk -t{threads} -c{connections} -d{self.duration}s --timeout=10s -s bench/wrk/load.lua "
+                + url.replace(url.split("/", 3)[2], "127.0.0.1:<port>")
+            ).strip(),
+        }
+        log(
+            f"{label}: {result['rps']:,.0f} req/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
+            f"errors {result['errors']}"
+        )
+        return result
+
+
+# --- The run --------------------------------------------------------------------------
+
+
+def login(base_url: str, email: str) -> str:
+    """Return an access token of a bench account, through the API."""
+    status, body = request(
+        base_url + "/api/v1/auth/token/", method="POST", body={"email": email, "password": BENCH_PASSWORD}
+    )
+    if status != 200 or not body or "access" not in body:
+        raise RuntimeError(f"login of {email} failed: {status} {body}")
+    return body["access"]
+
+
+def check_once(url: str, *, method: str = "GET", body: dict | None = None, token: str | None = None) -> dict:
+    """Send one request that must succeed with 2xx (no redirect); return its JSON."""
+    status, data = request(url, method=method, body=body, token=token)
+    if not 200 <= status < 300:
+        raise RuntimeError(f"{method} {url} answered {status}: {data}")
+    return data
+
+
+def measure_shop(*, server: Server, load: Load, small: bool = False) -> tuple[list[dict], dict]:
+    """Measure the shop's endpoints on ``server``; return measurements and fixtures used."""
+    base = server.base_url
+    reader = login(base, BENCH_CUSTOMER_EMAIL)
+    orders_url = base + "/api/v1/orders/"
+    first_page = check_once(orders_url, token=reader)
+    if len(first_page["results"]) != 20 or not first_page["results"][0]["items"]:
+        raise RuntimeError("the bench customer's first page must hold 20 orders with lines")
+    if small:
+        name = "order_list_small"
+        label = "GET /api/v1/orders/ (1,000 orders in the database)"
+        return [load.measure(name=name, label=label, url=orders_url, env={"BENCH_TOKEN": reader})], {}
+    results = []
+    products_url = base + "/api/v1/products/"
+    check_once(products_url)
+    results.append(load.measure(name="products", label="GET /api/v1/products/", url=products_url))
+    results.append(
+        load.measure(
+            name="order_list",
+            label="GET /api/v1/orders/ (20 per page)",
+            url=orders_url,
+            env={"BENCH_TOKEN": reader},
+        )
+    )
+    order_id = first_page["results"][0]["id"]
+    detail_url = f"{orders_url}{order_id}/"
+    check_once(detail_url, token=reader)
+    results.append(
+        load.measure(
+            name="order_detail", label="GET /api/v1/orders/{id}/", url=detail_url, env={"BENCH_TOKEN": reader}
+        )
+    )
+    writer = login(base, BENCH_WRITER_EMAIL)
+    bench_products = check_once(f"{products_url}?category={BENCH_CATEGORY}&page_size=100")["results"]
+    product_ids = ",".join(str(product["id"]) for product in bench_products)
+    check_once(
+        orders_url,
+        method="POST",
+        token=writer,
+        body={"items": [{"product": bench_products[0]["id"], "quantity": 1}]},
+    )
+    results.append(
+        load.measure(
+            name="order_create",
+            label="POST /api/v1/orders/ (1-3 random lines)",
+            url=orders_url,
+            env={"BENCH_METHOD": "POST", "BENCH_TOKEN": writer, "BENCH_PRODUCTS": product_ids},
+        )
+    )
+    login_env = {
+        "BENCH_METHOD": "POST",
+        "BENCH_BODY": json.dumps({"email": BENCH_CUSTOMER_EMAIL, "password": BENCH_PASSWORD}),
+    }
+    token_url = base + "/api/v1/auth/token/"
+    results.append(
+        load.measure(name="login", label="POST /api/v1/auth/token/ (Argon2id)", url=token_url, env=login_env)
+    )
+    results.append(
+        load.measure(
+            name="login_single",
+            label="POST /api/v1/auth/token/, 1 connection",
+            url=token_url,
+            env=login_env,
+            single=True,
+        )
+    )
+    return results, {"order_id": order_id, "bench_products": len(bench_products)}
+
+
+def count_queries(database: Path) -> dict:
+    """Count database queries per request in-process (bench/querycount.py) on ``database``."""
+    log("counting database queries per request (in-process, Django test client)")
+    output = subprocess.run(  # noqa: S603 - our own module
+        [PYTHON, "-m", "bench.querycount"],
+        cwd=ROOT,
+        env=shop_environment(database),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def evaluate(results: dict) -> list[dict]:
+    """Return each target with its measured value and PASS or MISS."""
+    by_name = {item["name"]: item for item in results["measurements"]}
+    order_list = by_name["order_list"]
+    errors = sum(item["errors"] for item in results["measurements"])
+    checks = [
+        (
+            "order_list_vs_django_floor",
+            order_list["ratio_to_django_floor"],
+            order_list["ratio_to_django_floor"] >= 0.25,
+        ),
+        ("order_list_p99_ms", order_list["p99_ms"], order_list["p99_ms"] <= 50),
+        (
+            "order_list_p50_large_vs_small",
+            results["order_list_scaling"]["ratio"],
+            results["order_list_scaling"]["ratio"] <= 1.25,
+        ),
+        (
+            "queries_constant_in_page_size",
+            results["queries"]["constant_in_page_size"],
+            results["queries"]["constant_in_page_size"],
+        ),
+        ("zero_errors_under_load", errors, errors == 0),
+        (
+            "login_p50_ms_single_client",
+            by_name["login_single"]["p50_ms"],
+            by_name["login_single"]["p50_ms"] <= 60,
+        ),
+    ]
+    return [
+        {"target": name, "goal": TARGETS[name], "value": value, "status": "PASS" if ok else "MISS"}
+        for name, value, ok in checks
+    ]
+
+
+def run(args: argparse.Namespace) -> dict:
+    """Run every measurement and return the results."""
+    started = dt.datetime.now(dt.UTC)
+    load = Load(
+        connections=args.connections, threads=args.threads, duration=args.duration, warmup=args.warmup
+    )
+    cache_dir = Path(args.cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    commands = ["make bench  # = .venv/bin/python -m bench.run " + " ".join(sys.argv[1:])]
+    machine = machine_description()
+    large_cached = ensure_dataset(
+        name="large", customers=args.customers, orders=args.orders, cache_dir=cache_dir, commands=commands
+    )
+    small_cached = ensure_dataset(
+        name="small",
+        customers=args.small_customers,
+        orders=args.small_orders,
+        cache_dir=cache_dir,
+        commands=commands,
+    )
+    workdir = Path(tempfile.mkdtemp(prefix="shop-bench-"))
+    measurements: list[dict] = []
+    memory: dict[str, list[float]] = {}
+    try:
+        large = workdir / "large.sqlite3"
+        small = workdir / "small.sqlite3"
+        shutil.copyfile(large_cached, large)
+        shutil.copyfile(small_cached, small)
+        floor_env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+        floor_env["DJANGO_SECRET_KEY"] = SECRET_KEY
+        servers = [
+            ("floor_wsgi", "bench.floor_wsgi:application", "plain WSGI floor (fixed JSON)"),
+            ("floor_django", "bench.floor_django.wsgi:application", "bare Django view floor (fixed JSON)"),
+        ]
+        for name, app, label in servers:
+            with Server(name=name, app=app, env=floor_env, workdir=workdir, probe="/") as server:
+                measurements.append(load.measure(name=name, label=label, url=server.base_url + "/"))
+                memory[name] = server.worker_peak_rss_mib()
+        shop_app = "shop.wsgi:application"
+        with Server(
+            name="shop", app=shop_app, env=shop_environment(large), workdir=workdir, probe="/healthz"
+        ) as server:
+            shop_results, fixtures = measure_shop(server=server, load=load)
+            measurements.extend(shop_results)
+            memory["shop"] = server.worker_peak_rss_mib()
+            gunicorn_command = " ".join(
+                part if not part.startswith(str(workdir)) else "<log>" for part in server.command[1:]
+            ).replace(str(server.port), "<port>")
+        with Server(
+            name="shop-small", app=shop_app, env=shop_environment(small), workdir=workdir, probe="/healthz"
+        ) as server:
+            small_results, _ = measure_shop(server=server, load=load, small=True)
+            measurements.extend(small_results)
+        queries = count_queries(large)
+    except BaseException:
+        log(f"run failed; server logs kept in {workdir}")
+        raise
+    shutil.rmtree(workdir, ignore_errors=True)
+
+    floor = next(item for item in measurements if item["name"] == "floor_django")
+    for item in measurements:
+        item["ratio_to_django_floor"] = round(item["rps"] / floor["rps"], 3) if floor["rps"] else None
+    by_name = {item["name"]: item for item in measurements}
+    commands.append("python " + gunicorn_command.replace(PYTHON, "python") + "  # same for both floors")
+    commands.extend(
+        sorted(
+            {item["wrk_command"] for item in measurements}, key=lambda command: ("-c1 " in command, command)
+        )
+    )
+    results = {
+        "date": started.isoformat(timespec="seconds"),
+        "machine": machine,
+        "load": {
+            "connections": load.connections,
+            "wrk_threads": load.threads,
+            "duration_s": load.duration,
+            "warmup_s": load.warmup,
+            "login_latency": "1 connection, 1 wrk thread (DESIGN.md Testing notes)",
+        },
+        "gunicorn": gunicorn_settings(),
+        "datasets": {
+            "large": {"customers": args.customers, "orders": args.orders},
+            "small": {"customers": args.small_customers, "orders": args.small_orders},
+            "bench_customer_orders": 100,
+        },
+        "measurements": measurements,
+        "order_list_scaling": {
+            "p50_ms_small": by_name["order_list_small"]["p50_ms"],
+            "p50_ms_large": by_name["order_list"]["p50_ms"],
+            "ratio": round(by_name["order_list"]["p50_ms"] / by_name["order_list_small"]["p50_ms"], 3),
+        },
+        "queries": queries,
+        "worker_peak_rss_mib": memory,
+        "fixtures": fixtures,
+        "commands": commands,
+        "elapsed_s": round((dt.datetime.now(dt.UTC) - started).total_seconds()),
+    }
+    results["targets"] = evaluate(results)
+    return results
+
+
+def gunicorn_settings() -> dict:
+    """Return the gunicorn settings this run used (from bench/gunicorn_conf.py)."""
+    namespace: dict = {}
+    exec(compile((BENCH / "gunicorn_conf.py").read_text(), "gunicorn_conf.py", "exec"), namespace)  # noqa: S102
+    keys = ("workers", "worker_class", "threads", "keepalive", "backlog", "timeout", "preload_app")
+    return {key: namespace[key] for key in keys}
+
+
+# --- Output ---------------------------------------------------------------------------
+
+
+def write_results(results: dict) -> Path:
+    """Write latest.json and a timestamped copy; return the copy's path."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(results, indent=2) + "\n"
+    stamp = results["date"].replace(":", "").replace("+0000", "Z")
+    copy = RESULTS / f"{stamp}.json"
+    copy.write_text(text)
+    (RESULTS / "latest.json").write_text(text)
+    return copy
+
+
+def render_section(results: dict) -> str:
+    """Return the Markdown section of one run."""
+    machine = results["machine"]
+    load = results["load"]
+    gunicorn = results["gunicorn"]
+    lines = [
+        f"## Run of {results['date']}",
+        "",
+        f"Machine: {machine['nproc']} CPUs ({machine['cpu_model']}), {machine['memory_gib']} GiB RAM, "
+        f"Linux {machine['kernel']}; Python {machine['python']}, Django {machine['django']}, "
+        f"DRF {machine['djangorestframework']}, gunicorn {machine['gunicorn']}, SQLite {machine['sqlite']}, "
+        f"argon2-cffi {machine['argon2_cffi']}, {machine['wrk']}.",
+        "",
+        f"Load: {load['connections']} connections, {load['wrk_threads']} wrk threads, "
+        f"{load['warmup_s']} s warm-up then {load['duration_s']} s measured, for every row except the "
+        f"single-connection login. gunicorn: {gunicorn['workers']} `{gunicorn['worker_class']}` workers x "
+        f"{gunicorn['threads']} threads, DEBUG off, SQLite (WAL). Data set: "
+        f"{results['datasets']['large']['orders']:,} orders, {results['datasets']['large']['customers']:,} "
+        f"customers (small: {results['datasets']['small']['orders']:,} orders).",
+        "",
+        "| endpoint | conn. | req/s | p50 ms | p99 ms | errors | x Django floor | load avg before |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for item in results["measurements"]:
+        lines.append(
+            f"| {item['label']} | {item['connections']} | {item['rps']:,.0f} | {item['p50_ms']:.1f} | "
+            f"{item['p99_ms']:.1f} | {item['errors']} | {item['ratio_to_django_floor']:.3f} | "
+            f"{item['loadavg_1m_before']} |"
+        )
+    scaling = results["order_list_scaling"]
+    lines += [
+        "",
+        f"Order list p50 with {results['datasets']['small']['orders']:,} vs "
+        f"{results['datasets']['large']['orders']:,} orders in the database: "
+        f"{scaling['p50_ms_small']:.1f} ms vs {scaling['p50_ms_large']:.1f} ms "
+        f"(ratio {scaling['ratio']:.2f}).",
+        "",
+        "Database queries per request (counted in-process with `CaptureQueriesContext`):",
+        "",
+        "| request | queries |",
+        "|---|---:|",
+    ]
+    for name, count in results["queries"]["counts"].items():
+        lines.append(f"| {name} | {count} |")
+    memory = results["worker_peak_rss_mib"]
+    lines += [
+        "",
+        "Peak resident memory (VmHWM) per gunicorn worker, MiB: "
+        + "; ".join(f"{name} {', '.join(str(value) for value in values)}" for name, values in memory.items())
+        + ".",
+        "",
+        "| target | goal | value | result |",
+        "|---|---|---|---|",
+    ]
+    for target in results["targets"]:
+        lines.append(
+            f"| {target['target']} | {target['goal']} | {target['value']} | **{target['status']}** |"
+        )
+    lines += ["", "Commands:", "", "```"] + results["commands"] + ["```", ""]
+    return "\n".join(lines)
+
+
+def update_report(results: dict) -> None:
+    """Insert this run's section at the top of BENCHMARKS.md's runs, keeping older ones."""
+    section = render_section(results)
+    text = REPORT.read_text() if REPORT.exists() else ""
+    if RUNS_MARKER not in text:
+        text = (
+            text.rstrip() + "\n\n" + RUNS_MARKER + "\n" if text else "# Benchmarks\n\n" + RUNS_MARKER + "\n"
+        )
+    head, tail = text.split(RUNS_MARKER, 1)
+    REPORT.write_text(head + RUNS_MARKER + "\n\n" + section + tail.lstrip("\n"))
+
+
+def main() -> int:
+    """Parse the options, run, write the results and print PASS/MISS per target."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (one per core)")
+    parser.add_argument("--duration", type=int, default=15, help="seconds measured per row")
+    parser.add_argument("--warmup", type=int, default=5, help="seconds of warm-up before each row")
+    parser.add_argument("--customers", type=int, default=2000)
+    parser.add_argument("--orders", type=int, default=200_000)
+    parser.add_argument("--small-customers", type=int, default=50)
+    parser.add_argument("--small-orders", type=int, default=1000)
+    parser.add_argument(
+        "--cache-dir",
+        default=os.environ.get("BENCH_CACHE_DIR", str(Path(tempfile.gettempdir()) / "shop-bench-cache")),
+        help="where seeded databases are kept between runs (keyed by migrations and the seed command)",
+    )
+    parser.add_argument("--no-report", action="store_true", help="do not write results or BENCHMARKS.md")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is not installed (make bench installs Debian's wrk).", file=sys.stderr)
+        return 2
+    results = run(args)
+    if not args.no_report:
+        copy = write_results(results)
+        update_report(results)
+        log(f"wrote {RESULTS / 'latest.json'}, {copy.name} and {REPORT.name}")
+    log(f"finished in {results['elapsed_s']} s")
+    for target in results["targets"]:
+        print(f"{target['status']:4}  {target['target']}: {target['value']} (goal {target['goal']})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
