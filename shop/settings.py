@@ -171,7 +171,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "shop.api.schema.ShopAutoSchema",
     "EXCEPTION_HANDLER": "shop.api.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "COERCE_DECIMAL_TO_STRING": True,
@@ -201,6 +201,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The legacy routes live at the site root; without a fixed prefix drf-spectacular
+    # would estimate "/" and rename every v1 operation id and tag ("api_v1_...", "api").
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # The docs and the schema are public and ignore credentials: a stale token in the
+    # browser must not turn the documentation into a 401.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    # "Authorize" in Swagger UI keeps the pasted bearer token across reloads.
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "deepLinking": True},
     # One name for the order statuses, used by several fields (status, from_status, to_status).
     "ENUM_NAME_OVERRIDES": {"OrderStatusEnum": "orders.models.OrderStatus"},
 }
