@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from rest_framework.test import APIClient
 
 REGISTER = "/register"
@@ -12,6 +13,11 @@ UPDATE = "/orders/update"
 CANCEL = "/orders/cancel"
 
 STRONG_PASSWORD = "Tall-Maple-Orbit-93"
+
+
+def unknown_id() -> str:
+    """Return a well-formed id of the active backend that no row has (ObjectId hex or integer)."""
+    return "65277a812b73bb530ad77307" if connection.vendor == "mongodb" else "987654321"
 
 
 def user_path(user_id) -> str:
