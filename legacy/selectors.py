@@ -1,11 +1,15 @@
 """Reads that only the legacy routes need (LEGACY.md 3a and 3b).
 
 * The original clients name a product by category and product name, in any case
-  (``{"type": "electronics", "products": "Phone"}``). ``iexact`` compiles to an
-  anchored, case-insensitive ``$regex`` on MongoDB with the value escaped
-  (django-mongodb-backend applies ``re.escape``), so a name such as ``".*"``
-  matches only itself. The catalog keeps slugs, category names and product names
-  within a category unique ignoring case, so each lookup finds at most one row.
+  (``{"type": "electronics", "products": "Phone"}``). ``iexact`` cannot do that
+  on MongoDB: django-mongodb-backend 5.2.4 compiles it to ``{"$regex": "^<value>$"}``
+  *without escaping the value*, so ``".*"`` would match every product (see
+  ``tests/test_mongo.py``). :func:`exactly_ignoring_case` builds the anchored,
+  case-insensitive regex from ``re.escape``d text instead; it means the same on
+  SQLite (Python's ``re`` behind ``REGEXP``) and on MongoDB (PCRE: every escape
+  ``re.escape`` writes is a literal there too). The catalog keeps slugs, category
+  names and product names within a category unique ignoring case, so each lookup
+  finds at most one row.
 * ``GET /order`` lists the caller's *own* orders, staff included (v1 shows staff
   every order), newest first, with lines prefetched: one query for the orders and
   one (``$in`` on MongoDB) for all their lines, however many orders there are.
@@ -13,15 +17,29 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import Prefetch, Q, QuerySet
 
 from catalog.models import Category, Product
 from orders.models import Order, OrderLine
 
 
+def exactly_ignoring_case(field: str, text: str) -> Q:
+    """Return a filter for ``field`` equal to ``text`` ignoring case, safe on both backends.
+
+    ``text`` is matched literally: regex characters in it are escaped.
+    """
+    return Q(**{f"{field}__iregex": rf"^{re.escape(text)}$"})
+
+
 def legacy_category_find(*, text: str) -> Category | None:
     """Return the category whose slug or name is ``text`` ignoring case (a slug match wins)."""
-    matches = list(Category.objects.filter(Q(slug__iexact=text) | Q(name__iexact=text)).order_by("slug")[:2])
+    matches = list(
+        Category.objects.filter(
+            exactly_ignoring_case("slug", text) | exactly_ignoring_case("name", text)
+        ).order_by("slug")[:2]
+    )
     for category in matches:
         if category.slug.lower() == text.lower():
             return category
@@ -30,7 +48,11 @@ def legacy_category_find(*, text: str) -> Category | None:
 
 def legacy_product_find(*, category: Category, name: str) -> Product | None:
     """Return the active product named ``name`` (ignoring case) in ``category``, or None."""
-    return Product.objects.filter(category_id=category.slug, name__iexact=name, is_active=True).first()
+    return (
+        Product.objects.filter(exactly_ignoring_case("name", name), category_id=category.slug, is_active=True)
+        .order_by("name", "id")
+        .first()
+    )
 
 
 def legacy_order_list(*, user) -> QuerySet[Order]:

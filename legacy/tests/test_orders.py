@@ -69,6 +69,16 @@ def test_create_accepts_lowercase_quantity_and_ignores_status(customer_client, u
     ]
 
 
+def test_names_with_regex_characters_match_literally(customer_client, user):
+    books = CategoryFactory(slug="books", name="Books & Media (new)")
+    ProductFactory(category=books, name="C++ Primer (5th ed.)X")
+    wanted = ProductFactory(category=books, name="C++ Primer (5th ed.)")
+    body = {"type": "BOOKS & MEDIA (NEW)", "products": "c++ primer (5th ed.)", "Quantity": 1}
+    assert create(customer_client, **body).status_code == 201
+    assert Order.objects.get(customer=user).lines.get().product_id == wanted.pk
+    assert message_of(create(customer_client, type="books", products="C++ Primer (5th ed.", Quantity=1), 400)
+
+
 def test_a_category_slug_beats_another_categorys_name(customer_client, user):
     by_name = CategoryFactory(slug="mobile", name="Phones")
     by_slug = CategoryFactory(slug="phones", name="Handsets")
