@@ -9,6 +9,8 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.services import INVALID_CREDENTIALS_MESSAGE
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from catalog.models import Product
+from catalog.tests.factories import ProductFactory
 from conftest import bearer_client
 from legacy.tests.helpers import (
     LOGIN,
@@ -20,6 +22,7 @@ from legacy.tests.helpers import (
     unknown_id,
     user_path,
 )
+from orders.models import Order, OrderStatus
 from orders.tests.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -170,12 +173,19 @@ def test_a_revoked_token_is_401(user):
 
 
 def test_customer_deletes_own_account_like_v1(user):
-    OrderFactory(customer=user)
+    product = ProductFactory(stock=10)
+    open_order = OrderFactory(customer=user, items=[(product, 4)])
+    shipped = OrderFactory(customer=user, items=[(product, 1)], status=OrderStatus.SHIPPED)
     client = bearer_client(user)
     response = client.delete(user_path(user.pk))
     assert response.status_code == 200
     assert response.json() == {"message": "Your account is deleted successfully"}
     assert not User.objects.filter(pk=user.pk).exists()
+    # Open orders are cancelled with restock; every order stays, detached from the person.
+    assert Order.objects.get(pk=open_order.pk).status == OrderStatus.CANCELLED
+    assert Order.objects.get(pk=shipped.pk).status == OrderStatus.SHIPPED
+    assert not Order.objects.filter(customer__isnull=False).exists()
+    assert Product.objects.get(pk=product.pk).stock == 9
     assert client.get(V1_ME).status_code == 401
     # The email can register again.
     assert register({"email": user.email, "password": STRONG_PASSWORD}).status_code == 201
