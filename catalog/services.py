@@ -100,7 +100,7 @@ def product_check_unique(*, sku: str, name: str, category_slug: str, exclude_pk=
     others = Product.objects.all() if exclude_pk is None else Product.objects.exclude(pk=exclude_pk)
     if others.filter(sku=sku).exists():
         raise InvalidInput("A product with this SKU already exists.", field="sku")
-    if others.filter(category_id=category_slug, name__iexact=name).exists():
+    if others.filter(db.exactly_ignoring_case("name", name), category_id=category_slug).exists():
         raise InvalidInput("A product with this name already exists in this category.", field="name")
 
 
@@ -120,9 +120,9 @@ def category_clean(*, slug, name, exclude_pk=None) -> tuple[str, str]:
         raise InvalidInput("Use only letters, numbers, underscores or hyphens.", field="slug")
     name = clean_text(name, field="name", max_length=CATEGORY_NAME_MAX_LENGTH)
     others = Category.objects.all() if exclude_pk is None else Category.objects.exclude(pk=exclude_pk)
-    if others.filter(slug__iexact=slug).exists():
+    if others.filter(db.exactly_ignoring_case("slug", slug)).exists():
         raise InvalidInput("A category with this slug already exists.", field="slug")
-    if others.filter(name__iexact=name).exists():
+    if others.filter(db.exactly_ignoring_case("name", name)).exists():
         raise InvalidInput("A category with this name already exists.", field="name")
     return slug, name
 

@@ -4,7 +4,7 @@
   (``{"type": "electronics", "products": "Phone"}``). ``iexact`` cannot do that
   on MongoDB: django-mongodb-backend 5.2.4 compiles it to ``{"$regex": "^<value>$"}``
   *without escaping the value*, so ``".*"`` would match every product (see
-  ``tests/test_mongo.py``). :func:`exactly_ignoring_case` builds the anchored,
+  ``tests/test_mongo.py``). ``shop.db.exactly_ignoring_case`` builds the anchored,
   case-insensitive regex from ``re.escape``d text instead; it means the same on
   SQLite (Python's ``re`` behind ``REGEXP``) and on MongoDB (PCRE: every escape
   ``re.escape`` writes is a literal there too). The catalog keeps slugs, category
@@ -17,20 +17,11 @@
 
 from __future__ import annotations
 
-import re
-
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from catalog.models import Category, Product
 from orders.models import Order, OrderLine
-
-
-def exactly_ignoring_case(field: str, text: str) -> Q:
-    """Return a filter for ``field`` equal to ``text`` ignoring case, safe on both backends.
-
-    ``text`` is matched literally: regex characters in it are escaped.
-    """
-    return Q(**{f"{field}__iregex": rf"^{re.escape(text)}$"})
+from shop.db import exactly_ignoring_case
 
 
 def legacy_category_find(*, text: str) -> Category | None:

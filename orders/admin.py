@@ -17,6 +17,7 @@ from orders.errors import InvalidTransition
 from orders.models import Actor, Order, OrderLine, OrderStatus, OrderStatusChange
 from orders.selectors import order_id_parse
 from orders.services import order_cancel, order_next_statuses, order_set_status
+from shop.db import exactly_ignoring_case
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -130,7 +131,9 @@ class OrderAdmin(admin.ModelAdmin):
         if order_pk is not None:
             condition |= Q(pk=order_pk)
         with_sku = list(
-            OrderLine.objects.filter(sku__iexact=term).order_by().values_list("order_id", flat=True)[:1000]
+            OrderLine.objects.filter(exactly_ignoring_case("sku", term))
+            .order_by()
+            .values_list("order_id", flat=True)[:1000]
         )
         if with_sku:
             condition |= Q(pk__in=with_sku)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import re
 
 from django.db import connections, transaction
+from django.db.models import Q
 
 
 def database_vendor(using: str = "default") -> str:
@@ -39,3 +41,15 @@ def mongodb_supports_transactions(using: str = "default") -> bool:
     if using not in _transaction_support:
         _transaction_support[using] = bool(connections[using].features._supports_transactions)
     return _transaction_support[using]
+
+
+def exactly_ignoring_case(field: str, text: str) -> Q:
+    """Return a filter for ``field`` equal to ``text`` ignoring case, safe on both backends.
+
+    Use this instead of ``iexact``: django-mongodb-backend 5.2.4 compiles ``iexact``
+    to ``{"$regex": "^<value>$"}`` without escaping the value, so ``".*"`` would
+    match every row (a test in shop/tests/test_mongo_profile.py watches for a fix).
+    Here the text is ``re.escape``d and anchored, which means the same on SQLite
+    (Python's ``re`` behind ``REGEXP``) and on MongoDB (PCRE).
+    """
+    return Q(**{f"{field}__iregex": rf"^{re.escape(text)}$"})

@@ -112,7 +112,7 @@ def test_plain_iexact_would_not_escape_on_this_backend():
     """Why the selectors build their own regex: iexact sends the text as a regex, unescaped.
 
     If a django-mongodb-backend upgrade starts escaping it, this fails and
-    ``legacy.selectors.exactly_ignoring_case`` can become a plain ``iexact``.
+    ``shop.db.exactly_ignoring_case`` can become a plain ``iexact``.
     """
     pipeline = compile_pipeline(Category.objects.filter(name__iexact=".*"))
     assert pipeline[0]["$match"] == {"name": {"$regex": "^.*$", "$options": "i"}}

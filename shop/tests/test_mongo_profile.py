@@ -62,3 +62,13 @@ def test_token_version_bump_is_one_conditional_update():
     criteria, update = writes[0].args
     assert str(criteria["_id"]) == "65277a812b73bb530ad77307"
     assert "$add" in str(update)
+
+
+def test_exactly_ignoring_case_escapes_regex_characters_for_mongodb():
+    from accounts.models import User
+    from shop.db import exactly_ignoring_case
+
+    pipeline = compile_pipeline(User.objects.filter(exactly_ignoring_case("email", "a.b+c@example.com")))
+    match = str(pipeline[0]["$match"])
+    assert r"a\\.b\\+c@example\\.com" in match
+    assert_index_friendly(pipeline)
