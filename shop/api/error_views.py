@@ -8,6 +8,7 @@ browsable-API login keep Django's HTML pages for humans.
 
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.views import defaults
 from django.views.csrf import csrf_failure as html_csrf_failure
@@ -36,6 +37,8 @@ def bad_request(request, exception=None):
     """400 for requests Django refuses before routing (bad Host header, oversize form...)."""
     if wants_html(request):
         return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        return json_error("The request body is too large.", "request_too_large", 413)
     return json_error("Bad request.", "bad_request", 400)
 
 

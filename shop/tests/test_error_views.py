@@ -35,3 +35,19 @@ def test_disallowed_host_is_json_400(api_client):
     response = api_client.get("/healthz", HTTP_HOST="evil.example")
     assert response.status_code == 400
     assert response.json() == {"detail": "Bad request.", "code": "bad_request"}
+
+
+@pytest.mark.django_db
+def test_oversize_json_body_is_413_with_code(api_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = '{"email": "' + "a" * 2000 + '@example.com", "password": "x"}'
+    response = api_client.post("/api/v1/auth/register/", body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["code"] == "request_too_large"
+
+
+@pytest.mark.django_db
+def test_malformed_json_is_400_parse_error_with_code(api_client):
+    response = api_client.post("/api/v1/auth/register/", '{"email": ', content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
