@@ -6,10 +6,10 @@ is the slug stored on the product, so neither filtering nor rendering needs a jo
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from catalog.models import Category, Product
+from shop.db import primary_key_parse
 from shop.errors import NotFound
 
 
@@ -33,10 +33,8 @@ def product_get(*, product_id, include_inactive: bool = False) -> Product:
     An id that is malformed for the active backend (not an integer on SQLite, not
     an ObjectId on MongoDB) is simply not found, never a server error.
     """
-    try:
-        product = product_list(include_inactive=include_inactive).filter(pk=product_id).first()
-    except (ValidationError, ValueError, TypeError, OverflowError):
-        product = None
+    pk = primary_key_parse(model=Product, value=product_id)
+    product = None if pk is None else product_list(include_inactive=include_inactive).filter(pk=pk).first()
     if product is None:
         raise NotFound("No product with this id.")
     return product

@@ -14,8 +14,9 @@ from catalog.models import Product
 from legacy.selectors import legacy_category_find, legacy_product_find
 from orders.errors import InsufficientStock
 from orders.models import Actor, Order, OrderStatus
-from orders.selectors import order_get, order_id_parse, primary_key_parse
+from orders.selectors import order_get, order_id_parse
 from orders.services import order_cancel, order_create, order_set_status
+from shop.db import primary_key_parse
 from shop.errors import InvalidInput, NotAllowed, NotFound
 
 ORDER_ID_PARAM = "order_id"

@@ -8,11 +8,11 @@ so the number of queries does not depend on the number of orders.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 
 from accounts.models import User, normalize_email_address
 from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
+from shop.db import primary_key_parse
 from shop.errors import InvalidInput, NotFound
 
 
@@ -82,20 +82,3 @@ def order_get(*, user, order_id) -> Order:
 def order_id_parse(value):
     """Return ``value`` as an order primary key of the active backend, or None if malformed."""
     return primary_key_parse(model=Order, value=value)
-
-
-def primary_key_parse(*, model, value):
-    """Return ``value`` as a primary key of ``model`` on the active backend, or None if malformed.
-
-    Ids arrive as strings (``"17"`` on SQLite, an ObjectId's hex on MongoDB); a
-    value the backend cannot hold must never reach a query, where it would be a 500.
-    """
-    if value is None or isinstance(value, (bool, float, list, dict)):
-        return None
-    field = model._meta.pk
-    try:
-        parsed = field.to_python(value.strip() if isinstance(value, str) else value)
-        field.run_validators(parsed)
-    except (ValidationError, TypeError, ValueError):
-        return None
-    return parsed

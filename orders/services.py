@@ -38,8 +38,8 @@ from orders.errors import (
     InvalidTransition,
 )
 from orders.models import Actor, IdempotencyRecord, Order, OrderLine, OrderStatus, OrderStatusChange
-from orders.selectors import primary_key_parse
 from shop import db
+from shop.db import primary_key_parse
 from shop.errors import InvalidInput
 
 # The status machine as data: each status maps to the statuses it may move to.

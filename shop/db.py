@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 
+from django.core.exceptions import ValidationError
 from django.db import connections, transaction
 from django.db.models import Q
 
@@ -53,3 +54,20 @@ def exactly_ignoring_case(field: str, text: str) -> Q:
     (Python's ``re`` behind ``REGEXP``) and on MongoDB (PCRE).
     """
     return Q(**{f"{field}__iregex": rf"^{re.escape(text)}$"})
+
+
+def primary_key_parse(*, model, value):
+    """Return ``value`` as a primary key of ``model`` on the active backend, or None if malformed.
+
+    Ids arrive as strings (``"17"`` on SQLite, an ObjectId's hex on MongoDB); a
+    value the backend cannot hold must never reach a query, where it would be a 500.
+    """
+    if value is None or isinstance(value, (bool, float, list, dict)):
+        return None
+    field = model._meta.pk
+    try:
+        parsed = field.to_python(value.strip() if isinstance(value, str) else value)
+        field.run_validators(parsed)
+    except (ValidationError, TypeError, ValueError):
+        return None
+    return parsed
