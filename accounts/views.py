@@ -23,6 +23,8 @@ from accounts.serializers import (
     TokenObtainInputSerializer,
     TokenPairSerializer,
 )
+from shop.api.schema import error_responses
+from shop.api.serializers import EmptyInputSerializer as EmptyBody
 
 
 def client_address(request) -> str:
@@ -75,7 +77,18 @@ class TokenObtainView(PublicTokenView):
 
     serializer_class = TokenObtainInputSerializer
 
-    @extend_schema(request=TokenObtainInputSerializer, responses={200: TokenPairSerializer})
+    @extend_schema(
+        request=TokenObtainInputSerializer,
+        responses={
+            200: TokenPairSerializer,
+            **error_responses(
+                401,
+                429,
+                s401="Wrong email or password (`invalid_credentials`), one message for both.",
+                s429="Too many failed logins for this address or email (`login_throttled`).",
+            ),
+        },
+    )
     def post(self, request, *args, **kwargs):
         """Return ``{access, refresh}``; 401 on wrong credentials, 429 when throttled."""
         data = validated(TokenObtainInputSerializer, request)
@@ -90,7 +103,13 @@ class TokenRefreshView(PublicTokenView):
 
     serializer_class = RefreshInputSerializer
 
-    @extend_schema(request=RefreshInputSerializer, responses={200: TokenPairSerializer})
+    @extend_schema(
+        request=RefreshInputSerializer,
+        responses={
+            200: TokenPairSerializer,
+            **error_responses(401, s401="Invalid, expired or already used (revoked) refresh token."),
+        },
+    )
     def post(self, request, *args, **kwargs):
         """Return a new ``{access, refresh}``; the refresh token sent is dead afterwards."""
         pair = services.token_refresh(refresh=validated(RefreshInputSerializer, request)["refresh"])
@@ -114,7 +133,8 @@ class LogoutAllView(APIView):
 
     permission_classes = (IsAuthenticated,)
 
-    @extend_schema(request=None, responses={204: OpenApiResponse(description="Every token revoked")})
+    # The body is optional and, if sent, must be an empty object (any key is a 400).
+    @extend_schema(request=EmptyBody, responses={204: OpenApiResponse(description="Every token revoked")})
     def post(self, request):
         """Revoke every token of the caller (204)."""
         validated(EmptyInputSerializer, request)
@@ -154,7 +174,10 @@ class PasswordChangeView(APIView):
 
     @extend_schema(
         request=PasswordChangeInputSerializer,
-        responses={204: OpenApiResponse(description="Password changed")},
+        responses={
+            204: OpenApiResponse(description="Password changed"),
+            **error_responses(429, s429="Too many wrong current passwords (`login_throttled`)."),
+        },
     )
     def post(self, request):
         """Check the current password, set the new one, revoke every token (204)."""

@@ -19,6 +19,7 @@ from catalog.serializers import (
     ProductUpdateInputSerializer,
 )
 from shop.api.pagination import ShopPageNumberPagination
+from shop.api.schema import error_responses
 
 
 def _is_staff(request) -> bool:
@@ -47,7 +48,12 @@ class CategoryListView(APIView):
     partial_update=extend_schema(
         summary="Change a product (staff); stock moves by the difference from the stock seen",
         request=ProductUpdateInputSerializer,
-        responses={200: ProductOutputSerializer},
+        responses={
+            200: ProductOutputSerializer,
+            **error_responses(
+                409, s409="The stock moved and the change would make it negative (`stock_changed`)."
+            ),
+        },
     ),
     destroy=extend_schema(
         summary="Delete a product (staff); a product that was ever ordered is deactivated instead",

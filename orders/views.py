@@ -18,6 +18,8 @@ from orders.serializers import (
     OrderStatusInputSerializer,
 )
 from shop.api.pagination import ShopCursorPagination
+from shop.api.schema import error_responses, insufficient_stock_response
+from shop.api.serializers import EmptyInputSerializer as EmptyBody
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 
@@ -40,7 +42,9 @@ class OrderListCreateView(GenericAPIView):
         parameters=[
             OpenApiParameter("status", OpenApiTypes.STR, enum=OrderStatus.values),
             OpenApiParameter(
-                "customer", OpenApiTypes.EMAIL, description="Staff only: one customer's orders."
+                "customer",
+                OpenApiTypes.STR,
+                description="Staff only: one customer's orders, by email (an unknown one gives none).",
             ),
         ],
         responses=OrderSerializer(many=True),
@@ -60,12 +64,19 @@ class OrderListCreateView(GenericAPIView):
         parameters=[
             OpenApiParameter(
                 IDEMPOTENCY_KEY_HEADER,
-                OpenApiTypes.STR,
+                {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
                 OpenApiParameter.HEADER,
                 description="1 to 255 printable ASCII characters; a repeat within 24 hours replays",
             )
         ],
-        responses={201: OrderSerializer},
+        responses={
+            201: OrderSerializer,
+            409: insufficient_stock_response(
+                "`insufficient_stock` (nothing reserved; `products` lists the short ones), or "
+                "`idempotency_key_in_progress` while a request with the same key runs."
+            ),
+            **error_responses(422, s422="`idempotency_key_reused`: the key was used with a different body."),
+        },
     )
     def post(self, request):
         """Place an order; with an Idempotency-Key a repeat returns the first order."""
@@ -101,7 +112,14 @@ class OrderCancelView(GenericAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = EmptyInputSerializer
 
-    @extend_schema(request=None, responses=OrderSerializer)
+    # The body is optional and, if sent, must be an empty object (any key is a 400).
+    @extend_schema(
+        request=EmptyBody,
+        responses={
+            200: OrderSerializer,
+            **error_responses(409, s409="`invalid_transition`: the order is not IN_PROGRESS."),
+        },
+    )
     def post(self, request, order_id: str):
         """Cancel the order; 409 invalid_transition unless it is IN_PROGRESS."""
         EmptyInputSerializer(data=request.data).is_valid(raise_exception=True)
@@ -117,7 +135,13 @@ class OrderStatusView(GenericAPIView):
     permission_classes = [IsAdminUser]
     serializer_class = OrderStatusInputSerializer
 
-    @extend_schema(request=OrderStatusInputSerializer, responses=OrderSerializer)
+    @extend_schema(
+        request=OrderStatusInputSerializer,
+        responses={
+            200: OrderSerializer,
+            **error_responses(409, s409="`invalid_transition`: not a legal move from the current status."),
+        },
+    )
     def post(self, request, order_id: str):
         """Move the order; 409 invalid_transition for an illegal move."""
         serializer = OrderStatusInputSerializer(data=request.data)

@@ -31,3 +31,7 @@ class StrictInputModelSerializer(StrictInputSerializer, serializers.ModelSeriali
 def id_field(**kwargs) -> serializers.CharField:
     """Return the read-only string ``id`` field: ObjectIds and integers both render as strings."""
     return serializers.CharField(read_only=True, **kwargs)
+
+
+class EmptyInputSerializer(StrictInputSerializer):
+    """A body that takes no fields: absent or ``{}``; any key is unknown (400)."""
