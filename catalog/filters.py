@@ -7,12 +7,31 @@ in ``?ordering=`` or ``?in_stock=`` never silently returns a different list.
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 
 from catalog.models import Product
 
 IN_STOCK_CHOICES = (("true", "true"), ("false", "false"))
 ORDERING_CHOICES = (("price", "price"), ("-price", "-price"), ("name", "name"), ("-name", "-name"))
+
+
+class GivenChoiceField(django_filters.fields.ChoiceField):
+    """A choice that may be absent but, when given, must be one of the choices (``""`` too)."""
+
+    def clean(self, value):
+        """Refuse an empty value sent explicitly (``?ordering=``); ``None`` means absent."""
+        if value == "":
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            )
+        return super().clean(value)
+
+
+class GivenChoiceFilter(django_filters.ChoiceFilter):
+    """A ChoiceFilter whose empty value is a 400 like any other unknown one (API.md: "anything else")."""
+
+    field_class = GivenChoiceField
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -24,12 +43,12 @@ class ProductFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_search", max_length=200, help_text="Text in the name, SKU or description (any case)."
     )
-    in_stock = django_filters.ChoiceFilter(
+    in_stock = GivenChoiceFilter(
         choices=IN_STOCK_CHOICES, method="filter_in_stock", help_text="true: stock > 0; false: stock == 0."
     )
     # A single choice, not django-filter's comma-separated OrderingFilter: anything
     # but these four values (``price,name`` included) is a 400.
-    ordering = django_filters.ChoiceFilter(
+    ordering = GivenChoiceFilter(
         choices=ORDERING_CHOICES,
         method="filter_ordering",
         help_text="price, -price, name or -name (default: name).",

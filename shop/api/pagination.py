@@ -1,5 +1,6 @@
 """Pagination classes of the v1 API: ``page_size`` default 20, clamped to 100."""
 
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
 DEFAULT_PAGE_SIZE = 20
@@ -7,15 +8,49 @@ MAX_PAGE_SIZE = 100
 
 
 class ClampedPageSizeMixin:
-    """Clamp ``?page_size=`` to MAX_PAGE_SIZE instead of refusing larger values."""
+    """Clamp ``?page_size=`` to MAX_PAGE_SIZE instead of refusing larger values.
+
+    A ``page_size`` that is not a positive whole number is a 400 naming it: DRF
+    would silently fall back to the default, so a typo would go unnoticed.
+    """
 
     page_size = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+    page_size_error = "A positive whole number is required (values above 100 count as 100)."
+
+    def get_page_size(self, request):
+        """Return the page size asked for, clamped to MAX_PAGE_SIZE; 400 if it is not a positive integer."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+            raise ValidationError({self.page_size_query_param: [self.page_size_error]})
+        return min(int(raw), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        """Describe ``page_size`` as a whole number from 1 (larger than 100 counts as 100)."""
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = (
+                    f"Results per page: default {self.page_size}; values above {self.max_page_size} "
+                    f"count as {self.max_page_size}."
+                )
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+        return parameters
 
 
 class ShopPageNumberPagination(ClampedPageSizeMixin, PageNumberPagination):
     """Number-based pages (``?page=``) with a ``count``, for the product list."""
+
+    def get_page_number(self, request, paginator):
+        """Return the page asked for; an empty ``?page=`` is an invalid page (404) like ``?page=x``."""
+        if request.query_params.get(self.page_query_param) == "":
+            raise NotFound(
+                self.invalid_page_message.format(page_number="", message="That page number is empty.")
+            )
+        return super().get_page_number(request, paginator)
 
 
 class ShopCursorPagination(ClampedPageSizeMixin, CursorPagination):
