@@ -21,6 +21,7 @@ required response headers. The error bodies are the components ``Error``
 
 from __future__ import annotations
 
+import copy
 import re
 from types import SimpleNamespace
 
@@ -229,8 +230,12 @@ class ShopAutoSchema(AutoSchema):
     def _register_error_components(self) -> None:
         """Add the shared error schemas to ``components`` (once per generation)."""
         for name, schema in COMPONENTS.items():
+            # A copy: drf-spectacular's enum postprocessing rewrites component schemas in
+            # place, and a mutated constant would leave the next generation's $refs dangling.
             self.registry.register_on_missing(
-                ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, object=name, schema=schema)
+                ResolvedComponent(
+                    name=name, type=ResolvedComponent.SCHEMA, object=name, schema=copy.deepcopy(schema)
+                )
             )
 
 
