@@ -104,15 +104,27 @@ def chromium(_async_unsafe_allowed):
 
 
 class RequestLog(list):
-    """Every URL the test's pages asked for, in order (what ``page.on("request")`` saw)."""
+    """Every request the test's pages made, in order (what ``page.on("request")`` saw)."""
+
+    @property
+    def urls(self) -> list[str]:
+        """Return the requested URLs."""
+        return [request.url for request in self]
 
     def foreign(self, origin: str) -> list[str]:
-        """Return the logged network URLs that do not go to ``origin`` (data: and blob: stay local)."""
+        """Return the URLs of requests that went, or tried to go, anywhere but ``origin``.
+
+        data: and blob: URLs never leave the browser, and neither does a request that the
+        page's own Content-Security-Policy blocked (Playwright reports its failure as "csp").
+        Requests aborted by the ``page`` fixture's guard are counted: they did try to leave.
+        """
         expected = urlsplit(origin).netloc
         return [
-            url
-            for url in self
-            if urlsplit(url).scheme not in ("data", "blob") and urlsplit(url).netloc != expected
+            request.url
+            for request in self
+            if urlsplit(request.url).scheme not in ("data", "blob")
+            and urlsplit(request.url).netloc != expected
+            and request.failure != "csp"
         ]
 
 
@@ -143,7 +155,7 @@ def page(request, chromium, live_server, request_log):
             route.abort()
 
     context.route(re.compile(r"^https?://"), keep_local)
-    context.on("request", lambda req: request_log.append(req.url))
+    context.on("request", lambda request: request_log.append(request))
     page = context.new_page()
     yield page
     report = getattr(request.node, "report_call", None) or getattr(request.node, "report_setup", None)
