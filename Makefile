@@ -27,8 +27,9 @@ run: $(STAMP)
 	DJANGO_DEBUG=1 $(PY) manage.py load_demo_catalog
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
-## test: the MongoDB contract pass (unless MONGODB_URI names a real server), then the whole suite
+## test: the OpenAPI schema check, the MongoDB contract pass (unless MONGODB_URI names a real server), then the whole suite
 test: $(STAMP)
+	DJANGO_SETTINGS_MODULE=shop.settings_test $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 ifeq ($(strip $(MONGODB_URI)),)
 	$(MAKE) --no-print-directory test-mongo-contract
 endif
