@@ -15,14 +15,11 @@ selectors' (``order_get``, ``order_create``, ``order_set_status``, ``token_obtai
 
 from __future__ import annotations
 
-import contextlib
 import re
 
 import pytest
 from bson import ObjectId
-from django.core.exceptions import EmptyResultSet
 from django.db.models import prefetch_related_objects
-from django_mongodb_backend.compiler import SQLCompiler
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 from accounts.models import User
@@ -30,38 +27,11 @@ from catalog.models import Category
 from legacy import selectors, services, views
 from orders.models import Order
 from shop.errors import InvalidInput
-from shop.testing.mongo import assert_index_friendly, compile_pipeline, stages
+from shop.testing.mongo import assert_index_friendly, captured_reads, compile_pipeline, stages
 
 pytestmark = pytest.mark.mongo
 
 OID = "65277a812b73bb530ad77307"
-
-
-@contextlib.contextmanager
-def captured_reads():
-    """Record ``(collection, pipeline)`` of every read the block makes; answer no rows."""
-    log: list[tuple[str, list]] = []
-    original = SQLCompiler.execute_sql
-
-    def execute_sql(self, result_type="multi", chunked_fetch=False, chunk_size=100):
-        self.pre_sql_setup()
-        columns = (
-            self.columns
-            if self.query.annotations or not self.query.default_cols or self.query.distinct
-            else None
-        )
-        try:
-            query = self.build_query(columns)
-        except EmptyResultSet:  # as the original: nothing to send
-            return [] if result_type == "multi" else None
-        log.append((self.collection_name, query.get_pipeline()))
-        return [] if result_type == "multi" else None
-
-    SQLCompiler.execute_sql = execute_sql
-    try:
-        yield log
-    finally:
-        SQLCompiler.execute_sql = original
 
 
 def customer() -> User:

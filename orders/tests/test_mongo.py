@@ -20,17 +20,14 @@ delete collector and the idempotency claim) run without connecting, and tells
 from __future__ import annotations
 
 import base64
-import contextlib
 from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
 from bson import ObjectId
-from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
-from django_mongodb_backend.compiler import SQLCompiler
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 from accounts.models import User
@@ -41,38 +38,18 @@ from orders.models import Actor, IdempotencyRecord, Order, OrderLine, OrderStatu
 from orders.views import OrderDetailView, OrderListCreateView
 from shop import db
 from shop.errors import NotFound
-from shop.testing.mongo import assert_index_friendly, compile_pipeline, describe, record_writes, stages
+from shop.testing.mongo import (
+    assert_index_friendly,
+    captured_reads,
+    compile_pipeline,
+    describe,
+    record_writes,
+    stages,
+)
 
 pytestmark = pytest.mark.mongo
 
 OID = "65277a812b73bb530ad77307"
-
-
-@contextlib.contextmanager
-def captured_reads():
-    """Record the pipeline of every read the block makes (collection, pipeline); answer no rows."""
-    log: list[tuple[str, list]] = []
-    original = SQLCompiler.execute_sql
-
-    def execute_sql(self, result_type="multi", chunked_fetch=False, chunk_size=100):
-        self.pre_sql_setup()
-        columns = (
-            self.columns
-            if self.query.annotations or not self.query.default_cols or self.query.distinct
-            else None
-        )
-        try:
-            query = self.build_query(columns)
-        except EmptyResultSet:  # as the original: nothing to send
-            return [] if result_type == "multi" else None
-        log.append((self.collection_name, query.get_pipeline()))
-        return [] if result_type == "multi" else None
-
-    SQLCompiler.execute_sql = execute_sql
-    try:
-        yield log
-    finally:
-        SQLCompiler.execute_sql = original
 
 
 @pytest.fixture

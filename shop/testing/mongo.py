@@ -9,6 +9,10 @@ compilation (DESIGN.md "The MongoDB contract"):
   missing), ``build_query()`` and ``get_pipeline()``. Anything the backend cannot
   do (``extra()``, many-to-many ``prefetch_related()``, ``select_for_update()``,
   combinators...) raises ``NotSupportedError`` here, failing the test.
+* :func:`captured_reads` runs real code (a view, a service) and records the
+  pipeline of every read it makes, answering "no rows": the backend's
+  ``SQLCompiler.execute_sql`` is swapped for one that builds the pipeline exactly
+  as the original does and logs it instead of sending it.
 * :func:`record_writes` records the commands the backend hands to pymongo for
   inserts, updates and deletes by swapping the connection's collections for a
   recorder. It exists only to see what would be sent and never stands in for a
@@ -28,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bson import ObjectId
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 
 UNREACHABLE_MONGODB_URI = "mongodb://127.0.0.1:1/shop?serverSelectionTimeoutMS=200"
@@ -154,3 +159,32 @@ def record_writes(using: str = "default"):
         yield log
     finally:
         connection.get_collection = original
+
+
+@contextlib.contextmanager
+def captured_reads():
+    """Record ``(collection, pipeline)`` of every read made in the block; answer no rows."""
+    from django_mongodb_backend.compiler import SQLCompiler
+
+    log: list[tuple[str, list]] = []
+    original = SQLCompiler.execute_sql
+
+    def execute_sql(self, result_type="multi", chunked_fetch=False, chunk_size=100):
+        self.pre_sql_setup()
+        columns = (
+            self.columns
+            if self.query.annotations or not self.query.default_cols or self.query.distinct
+            else None
+        )
+        try:
+            query = self.build_query(columns)
+        except EmptyResultSet:  # as the original: nothing to send
+            return [] if result_type == "multi" else None
+        log.append((self.collection_name, query.get_pipeline()))
+        return [] if result_type == "multi" else None
+
+    SQLCompiler.execute_sql = execute_sql
+    try:
+        yield log
+    finally:
+        SQLCompiler.execute_sql = original
