@@ -73,10 +73,6 @@ class RefreshInputSerializer(StrictInputSerializer):
     refresh = StrictCharField(max_length=TOKEN_MAX_LENGTH, trim_whitespace=False)
 
 
-class EmptyInputSerializer(StrictInputSerializer):
-    """Body of endpoints that take none: any key is unknown."""
-
-
 class ProfileUpdateInputSerializer(StrictInputSerializer):
     """Body of ``PATCH accounts/me/``: the names, each optional."""
 

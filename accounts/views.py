@@ -13,7 +13,6 @@ from rest_framework_simplejwt.views import TokenViewBase
 
 from accounts import services
 from accounts.serializers import (
-    EmptyInputSerializer,
     PasswordChangeInputSerializer,
     ProfileSerializer,
     ProfileUpdateInputSerializer,
@@ -24,7 +23,7 @@ from accounts.serializers import (
     TokenPairSerializer,
 )
 from shop.api.schema import error_responses
-from shop.api.serializers import EmptyInputSerializer as EmptyBody
+from shop.api.serializers import EmptyInputSerializer, validated_input
 
 
 def client_address(request) -> str:
@@ -34,13 +33,6 @@ def client_address(request) -> str:
     proxy rewrites it, so trusting it would let anyone pick a fresh address per try.
     """
     return request.META.get("REMOTE_ADDR") or services.UNKNOWN_CLIENT_ADDRESS
-
-
-def validated(serializer_class, request, **kwargs) -> dict:
-    """Return the request body validated by ``serializer_class`` (400 on bad input)."""
-    serializer = serializer_class(data=request.data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def end_session(request) -> None:
@@ -68,7 +60,7 @@ class RegisterView(PublicTokenView):
     @extend_schema(request=RegisterInputSerializer, responses={201: RegisteredUserSerializer})
     def post(self, request, *args, **kwargs):
         """Register and return the new account (201)."""
-        user = services.user_register(**validated(RegisterInputSerializer, request))
+        user = services.user_register(**validated_input(RegisterInputSerializer, request.data))
         return Response(RegisteredUserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -91,7 +83,7 @@ class TokenObtainView(PublicTokenView):
     )
     def post(self, request, *args, **kwargs):
         """Return ``{access, refresh}``; 401 on wrong credentials, 429 when throttled."""
-        data = validated(TokenObtainInputSerializer, request)
+        data = validated_input(TokenObtainInputSerializer, request.data)
         pair = services.token_obtain(
             email=data["email"], password=data["password"], client_address=client_address(request)
         )
@@ -112,7 +104,9 @@ class TokenRefreshView(PublicTokenView):
     )
     def post(self, request, *args, **kwargs):
         """Return a new ``{access, refresh}``; the refresh token sent is dead afterwards."""
-        pair = services.token_refresh(refresh=validated(RefreshInputSerializer, request)["refresh"])
+        pair = services.token_refresh(
+            refresh=validated_input(RefreshInputSerializer, request.data)["refresh"]
+        )
         return Response(TokenPairSerializer(pair).data)
 
 
@@ -124,7 +118,9 @@ class LogoutView(APIView):
     @extend_schema(request=RefreshInputSerializer, responses={204: OpenApiResponse(description="Logged out")})
     def post(self, request):
         """Revoke the refresh token sent (204)."""
-        services.logout(user=request.user, refresh=validated(RefreshInputSerializer, request)["refresh"])
+        services.logout(
+            user=request.user, refresh=validated_input(RefreshInputSerializer, request.data)["refresh"]
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -134,10 +130,12 @@ class LogoutAllView(APIView):
     permission_classes = (IsAuthenticated,)
 
     # The body is optional and, if sent, must be an empty object (any key is a 400).
-    @extend_schema(request=EmptyBody, responses={204: OpenApiResponse(description="Every token revoked")})
+    @extend_schema(
+        request=EmptyInputSerializer, responses={204: OpenApiResponse(description="Every token revoked")}
+    )
     def post(self, request):
         """Revoke every token of the caller (204)."""
-        validated(EmptyInputSerializer, request)
+        validated_input(EmptyInputSerializer, request.data)
         services.logout_all(user=request.user)
         end_session(request)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -156,7 +154,9 @@ class MeView(APIView):
     @extend_schema(request=ProfileUpdateInputSerializer, responses={200: ProfileSerializer})
     def patch(self, request):
         """Change the caller's names and return the account."""
-        user = services.user_update(user=request.user, **validated(ProfileUpdateInputSerializer, request))
+        user = services.user_update(
+            user=request.user, **validated_input(ProfileUpdateInputSerializer, request.data)
+        )
         return Response(ProfileSerializer(user).data)
 
     @extend_schema(responses={204: OpenApiResponse(description="Account deleted")})
@@ -181,7 +181,7 @@ class PasswordChangeView(APIView):
     )
     def post(self, request):
         """Check the current password, set the new one, revoke every token (204)."""
-        data = validated(PasswordChangeInputSerializer, request)
+        data = validated_input(PasswordChangeInputSerializer, request.data)
         services.user_password_change(
             user=request.user,
             current_password=data["current_password"],

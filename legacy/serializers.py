@@ -65,10 +65,6 @@ class LegacyStatusInputSerializer(StrictInputSerializer):
     status = StrictCharField(max_length=STATUS_TEXT_MAX_LENGTH)
 
 
-class LegacyEmptyInputSerializer(StrictInputSerializer):
-    """Body of ``PUT /orders/cancel``: none (any key is unknown)."""
-
-
 class LegacyMessageSerializer(serializers.Serializer):
     """``{"message": "..."}``: the legacy routes' answer to errors and to deletion."""
 

@@ -23,7 +23,6 @@ from accounts.views import client_address
 from legacy import selectors, services
 from legacy.exceptions import legacy_exception_handler
 from legacy.serializers import (
-    LegacyEmptyInputSerializer,
     LegacyIdMessageSerializer,
     LegacyMessageSerializer,
     LegacyOrderCreateInputSerializer,
@@ -36,6 +35,7 @@ from legacy.serializers import (
 from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.views import actor_of
+from shop.api.serializers import EmptyInputSerializer, validated_input
 
 TAGS = ["legacy"]
 ERROR = OpenApiResponse(LegacyMessageSerializer, description='{"message": "..."} naming what is wrong')
@@ -43,13 +43,6 @@ AUTH_ERRORS = {401: ERROR, 403: ERROR, 404: ERROR}
 ORDER_ID = OpenApiParameter(
     services.ORDER_ID_PARAM, OpenApiTypes.STR, required=True, description="Id of the order (400 if malformed)"
 )
-
-
-def validated(serializer_class, data) -> dict:
-    """Return ``data`` validated by ``serializer_class`` (ValidationError, so 400, otherwise)."""
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class LegacyAPIView(APIView):
@@ -79,7 +72,7 @@ class RegisterView(LegacyAPIView):
     )
     def post(self, request):
         """Register a customer; 201 ``{"message", "user_id"}``."""
-        user = account_services.user_register(**validated(RegisterInputSerializer, request.data))
+        user = account_services.user_register(**validated_input(RegisterInputSerializer, request.data))
         body = {"message": "User registered successfully", "user_id": str(user.pk)}
         return Response(LegacyRegisteredSerializer(body).data, status=status.HTTP_201_CREATED)
 
@@ -98,7 +91,7 @@ class LoginView(LegacyAPIView):
     )
     def post(self, request):
         """Return ``{"access_token", "refresh_token"}``; 401 on wrong credentials, 429 when throttled."""
-        data = validated(TokenObtainInputSerializer, request.data)
+        data = validated_input(TokenObtainInputSerializer, request.data)
         pair = account_services.token_obtain(
             email=data["email"], password=data["password"], client_address=client_address(request)
         )
@@ -117,7 +110,7 @@ class OrderView(LegacyAPIView):
     )
     def post(self, request):
         """Place the order; 201 ``{"id", "message"}``, 409 when the product is short."""
-        data = validated(LegacyOrderCreateInputSerializer, request.data)
+        data = validated_input(LegacyOrderCreateInputSerializer, request.data)
         product = services.legacy_product_resolve(category_text=data["type"], product_text=data["products"])
         order = services.legacy_order_create(customer=request.user, product=product, quantity=data["count"])
         body = {"id": str(order.pk), "message": "Order created successfully"}
@@ -163,7 +156,7 @@ class OrderUpdateView(LegacyAPIView):
     def put(self, request):
         """Move the order; 403 for a customer asking for anything but cancellation, 409 if illegal."""
         order_id = services.legacy_order_id_check(order_id=request.query_params.get(services.ORDER_ID_PARAM))
-        data = validated(LegacyStatusInputSerializer, request.data)
+        data = validated_input(LegacyStatusInputSerializer, request.data)
         order = services.legacy_order_status_update(
             user=request.user, order_id=order_id, status_text=data["status"]
         )
@@ -184,7 +177,7 @@ class OrderCancelView(LegacyAPIView):
     def put(self, request):
         """Cancel the order (the caller's own; staff: any); 409 unless it is IN_PROGRESS."""
         order_id = services.legacy_order_id_check(order_id=request.query_params.get(services.ORDER_ID_PARAM))
-        validated(LegacyEmptyInputSerializer, request.data)
+        validated_input(EmptyInputSerializer, request.data)
         order = order_selectors.order_get(user=request.user, order_id=order_id)
         order_services.order_cancel(order=order, by=actor_of(request.user), by_user=request.user)
         body = {"id": str(order.pk), "message": "order canceled"}

@@ -31,10 +31,6 @@ class OrderStatusInputSerializer(StrictInputSerializer):
     status = serializers.ChoiceField(choices=OrderStatus.values)
 
 
-class EmptyInputSerializer(StrictInputSerializer):
-    """A body that takes no fields (``POST /api/v1/orders/{id}/cancel/``): any key is unknown."""
-
-
 class OrderLineSerializer(serializers.ModelSerializer):
     """One line of an order as snapshotted when it was placed."""
 

@@ -12,14 +12,13 @@ from rest_framework.response import Response
 from orders import selectors, services
 from orders.models import Actor, Order, OrderStatus
 from orders.serializers import (
-    EmptyInputSerializer,
     OrderCreateInputSerializer,
     OrderSerializer,
     OrderStatusInputSerializer,
 )
 from shop.api.pagination import ShopCursorPagination
 from shop.api.schema import error_responses, insufficient_stock_response
-from shop.api.serializers import EmptyInputSerializer as EmptyBody
+from shop.api.serializers import EmptyInputSerializer, validated_input
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 
@@ -114,7 +113,7 @@ class OrderCancelView(GenericAPIView):
 
     # The body is optional and, if sent, must be an empty object (any key is a 400).
     @extend_schema(
-        request=EmptyBody,
+        request=EmptyInputSerializer,
         responses={
             200: OrderSerializer,
             **error_responses(409, s409="`invalid_transition`: the order is not IN_PROGRESS."),
@@ -122,7 +121,7 @@ class OrderCancelView(GenericAPIView):
     )
     def post(self, request, order_id: str):
         """Cancel the order; 409 invalid_transition unless it is IN_PROGRESS."""
-        EmptyInputSerializer(data=request.data).is_valid(raise_exception=True)
+        validated_input(EmptyInputSerializer, request.data)
         order = selectors.order_get(user=request.user, order_id=order_id)
         services.order_cancel(order=order, by=actor_of(request.user), by_user=request.user)
         order = selectors.order_get(user=request.user, order_id=order.pk)

@@ -35,3 +35,10 @@ def id_field(**kwargs) -> serializers.CharField:
 
 class EmptyInputSerializer(StrictInputSerializer):
     """A body that takes no fields: absent or ``{}``; any key is unknown (400)."""
+
+
+def validated_input(serializer_class, data) -> dict:
+    """Return ``data`` validated by ``serializer_class``; raise ValidationError (400) otherwise."""
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
