@@ -10,7 +10,7 @@ MONGODB_CONTRACT_URI := mongodb://127.0.0.1:1/shop?serverSelectionTimeoutMS=200
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-mongo-contract lint format migrations bench clean
+.PHONY: run test test-mongo-contract lint format migrations bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
