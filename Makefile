@@ -10,15 +10,25 @@ MONGODB_CONTRACT_URI := mongodb://127.0.0.1:1/shop?serverSelectionTimeoutMS=200
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-mongo-contract lint format migrations bench clean
+.PHONY: run test test-mongo-contract lint format migrations constraints bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(STAMP): requirements.txt | $(PY)
-	$(PY) -m pip install --quiet -r requirements.txt
+$(STAMP): requirements.txt constraints.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
 	touch $(STAMP)
+
+## constraints: re-pin every transitive dependency after a change to requirements.txt
+constraints:
+	rm -rf .venv-constraints
+	$(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/pip install --quiet -r requirements.txt
+	{ echo "# Exact versions of every package requirements.txt pulls in, so a new machine installs what CI tested."; \
+	  echo "# Regenerate after changing requirements.txt: make constraints"; \
+	  .venv-constraints/bin/pip freeze; } > constraints.txt
+	rm -rf .venv-constraints
 
 ## run: set up .venv, migrate, create the demo staff user and catalog, serve on :8000
 run: $(STAMP)
