@@ -1,24 +1,28 @@
 """The one gunicorn configuration every server of a bench run uses (shop and floors).
 
-Two ``gthread`` workers with four threads each, on a 2-core machine:
+Two ``sync`` workers on a 2-core machine:
 - two processes, one per core, because Python code holds the GIL: more processes
-  than cores only add context switches and memory, and the load generator needs
-  CPU on the same machine;
-- threads, because a sync worker serves one connection at a time and closes it after
-  every response (no keep-alive), so 16 clients would measure TCP set-up and queueing
-  in the listen backlog; gthread keeps connections alive and overlaps the time a
-  request spends outside the GIL (SQLite I/O and lock waits, Argon2 hashing);
-- four threads per worker: enough to overlap those waits, few enough that a busy
-  worker does not hold many requests half done.
-``BENCH_WORKERS`` and ``BENCH_THREADS`` override the figures for experiments; the
-report records the values used.
+  than cores only add context switches and memory, and the load generator needs CPU
+  on the same machine;
+- ``sync``, not ``gthread``, because measured on this machine (order list, 16
+  connections) two gthread workers served 55-75 req/s against 115-170 for two sync
+  workers. With keep-alive, gthread keeps each client connection on the worker that
+  accepted it, and wrk's 16 long-lived connections piled onto one worker (10.7 s of
+  CPU against 2.1 s for the other in an 8 s row): one core idled. Threads also fight
+  over the GIL on CPU-bound requests (20 ms of CPU per order list with 4 threads, 14 ms
+  with 1). A sync worker closes the connection after each response, so every request
+  goes to whichever worker is free; behind a buffering proxy (nginx) that is how
+  gunicorn's documentation recommends running sync workers.
+``BENCH_WORKERS``, ``BENCH_WORKER_CLASS`` and ``BENCH_THREADS`` override the figures
+for experiments; the report records the values used.
 """
 
 import os
 
 workers = int(os.environ.get("BENCH_WORKERS", "2"))
-worker_class = "gthread"
-threads = int(os.environ.get("BENCH_THREADS", "4"))
+worker_class = os.environ.get("BENCH_WORKER_CLASS", "sync")
+# Only used by the gthread class (experiments).
+threads = int(os.environ.get("BENCH_THREADS", "1"))
 keepalive = 5
 backlog = 2048
 timeout = 60

@@ -95,7 +95,7 @@ def machine_description() -> dict:
         ["wrk", "--version"],  # noqa: S607 - wrk from PATH, as make bench installs it
         capture_output=True,
         text=True,
-    ).stdout.split("\n")[0]
+    ).stdout.split(" Copyright")[0]
     return {
         "nproc": len(os.sched_getaffinity(0)),
         "cpu_model": cpu,
@@ -252,6 +252,18 @@ class Server:
         except OSError:
             return []
 
+    def worker_cpu_seconds(self) -> float:
+        """Return the CPU time (user + system, all threads) the workers have used so far."""
+        ticks = 0
+        for pid in self.worker_pids():
+            try:
+                # Fields after the parenthesised command name; utime and stime are 14 and 15.
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])
+            except (OSError, IndexError, ValueError):
+                continue
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def worker_peak_rss_mib(self) -> list[float]:
         """Return each worker's peak resident memory (VmHWM) in MiB."""
         peaks = []
@@ -300,6 +312,8 @@ class Load:
         self.threads = threads
         self.duration = duration
         self.warmup = warmup
+        # Seconds the whole run may spend waiting for a quiet machine before rows.
+        self.quiet_budget = 60.0
 
     def wrk(self, *, url: str, env: dict[str, str], seconds: int, connections: int, threads: int) -> dict:
         """Run wrk once and return the JSON summary that bench/wrk/load.lua prints."""
@@ -321,18 +335,31 @@ class Load:
         raise RuntimeError(f"wrk printed no summary:\n{output}")
 
     def measure(
-        self, *, name: str, label: str, url: str, env: dict[str, str] | None = None, single: bool = False
+        self,
+        *,
+        server: Server,
+        name: str,
+        label: str,
+        path: str,
+        env: dict[str, str] | None = None,
+        single: bool = False,
     ) -> dict:
-        """Warm up, then measure ``url``; return requests/s, latency and errors."""
+        """Warm up, then measure ``path`` on ``server``; return requests/s, latency, errors, CPU."""
         env = env or {}
+        url = server.base_url + path
         connections, threads = (1, 1) if single else (self.connections, self.threads)
-        log(f"{label}: warm-up {self.warmup} s, then {self.duration} s at {connections} connection(s)")
-        # The machine is shared: the load average before the row shows whether
-        # something else was running (the run's own previous row counts too).
-        loadavg = round(os.getloadavg()[0], 2)
+        waited, busy = wait_for_quiet_cpu(budget=self.quiet_budget)
+        self.quiet_budget -= waited
+        log(
+            f"{label}: warm-up {self.warmup} s, then {self.duration} s at {connections} connection(s)"
+            f" (machine {busy:.0%} busy before{f', waited {waited:.0f} s' if waited >= 1 else ''})"
+        )
         self.wrk(url=url, env=env, seconds=self.warmup, connections=connections, threads=threads)
+        cpu_before = server.worker_cpu_seconds()
         raw = self.wrk(url=url, env=env, seconds=self.duration, connections=connections, threads=threads)
+        cpu_used = server.worker_cpu_seconds() - cpu_before
         socket_errors = raw["connect_errors"] + raw["read_errors"] + raw["write_errors"] + raw["timeouts"]
+        shown_env = " ".join(f"{key}={ENV_SHOWN.get(key, env[key])}" for key in sorted(env))
         result = {
             "name": name,
             "label": label,
@@ -345,18 +372,56 @@ class Load:
             "errors": raw["non2xx"] + socket_errors,
             "non2xx": raw["non2xx"],
             "socket_errors": socket_errors,
-            "loadavg_1m_before": loadavg,
+            # Server CPU per request (all workers, user + system): unlike req/s it hardly
+            # moves when other processes take CPU from the run.
+            "server_cpu_ms_per_request": round(cpu_used * 1000 / max(raw["requests"], 1), 3),
+            "machine_busy_before": round(busy, 2),
+            "loadavg_1m_before": round(os.getloadavg()[0], 2),
             "wrk_command": (
-                " ".join(f"{key}=<{key.lower()}>" for key in sorted(env))
-                + f" wrk -t{threads} -c{connections} -d{self.duration}s --timeout=10s -s bench/wrk/load.lua "
-                + url.replace(url.split("/", 3)[2], "127.0.0.1:<port>")
+                f"{shown_env} wrk -t{threads} -c{connections} -d{self.duration}s --timeout=10s "
+                f"-s bench/wrk/load.lua http://127.0.0.1:<port>{path.split('?')[0]}"
             ).strip(),
         }
         log(
             f"{label}: {result['rps']:,.0f} req/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
-            f"errors {result['errors']}"
+            f"errors {result['errors']}, server CPU {result['server_cpu_ms_per_request']} ms/request"
         )
         return result
+
+
+ENV_SHOWN = {
+    "BENCH_TOKEN": "<access token>",
+    "BENCH_BODY": '\'{"email": "bench-customer@example.com", "password": ...}\'',
+    "BENCH_PRODUCTS": "<ids of the 50 bench products>",
+}
+
+
+def cpu_busy_share(seconds: float) -> float:
+    """Return the share of all CPUs that was busy (not idle or iowait) over ``seconds``."""
+
+    def sample() -> tuple[int, int]:
+        fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = fields[3] + fields[4]
+        return sum(fields), idle
+
+    total_before, idle_before = sample()
+    time.sleep(seconds)
+    total_after, idle_after = sample()
+    total = max(total_after - total_before, 1)
+    return 1 - (idle_after - idle_before) / total
+
+
+def wait_for_quiet_cpu(*, budget: float, threshold: float = 0.25) -> tuple[float, float]:
+    """Wait (within ``budget`` seconds) until other processes leave the CPUs mostly idle.
+
+    The servers are idle between rows, so CPU use now is someone else's (another test
+    run on a shared machine). Return the seconds waited and the last busy share seen.
+    """
+    started = time.monotonic()
+    busy = cpu_busy_share(0.5)
+    while busy > threshold and time.monotonic() - started < budget:
+        busy = cpu_busy_share(2.0)
+    return time.monotonic() - started, busy
 
 
 # --- The run --------------------------------------------------------------------------
@@ -380,73 +445,92 @@ def check_once(url: str, *, method: str = "GET", body: dict | None = None, token
     return data
 
 
-def measure_shop(*, server: Server, load: Load, small: bool = False) -> tuple[list[dict], dict]:
+ORDERS = "/api/v1/orders/"
+PRODUCTS = "/api/v1/products/"
+LOGIN = "/api/v1/auth/token/"
+
+
+def measure_shop(*, server: Server, load: Load) -> tuple[list[dict], dict]:
     """Measure the shop's endpoints on ``server``; return measurements and fixtures used."""
     base = server.base_url
     reader = login(base, BENCH_CUSTOMER_EMAIL)
-    orders_url = base + "/api/v1/orders/"
-    first_page = check_once(orders_url, token=reader)
+    first_page = check_once(base + ORDERS, token=reader)
     if len(first_page["results"]) != 20 or not first_page["results"][0]["items"]:
         raise RuntimeError("the bench customer's first page must hold 20 orders with lines")
-    if small:
-        name = "order_list_small"
-        label = "GET /api/v1/orders/ (1,000 orders in the database)"
-        return [load.measure(name=name, label=label, url=orders_url, env={"BENCH_TOKEN": reader})], {}
-    results = []
-    products_url = base + "/api/v1/products/"
-    check_once(products_url)
-    results.append(load.measure(name="products", label="GET /api/v1/products/", url=products_url))
-    results.append(
+    reading = {"BENCH_TOKEN": reader}
+    check_once(base + PRODUCTS)
+    results = [
+        load.measure(server=server, name="products", label="GET /api/v1/products/", path=PRODUCTS),
         load.measure(
+            server=server,
             name="order_list",
             label="GET /api/v1/orders/ (20 per page)",
-            url=orders_url,
-            env={"BENCH_TOKEN": reader},
-        )
-    )
-    order_id = first_page["results"][0]["id"]
-    detail_url = f"{orders_url}{order_id}/"
-    check_once(detail_url, token=reader)
+            path=ORDERS,
+            env=reading,
+        ),
+    ]
+    detail = f"{ORDERS}{first_page['results'][0]['id']}/"
+    check_once(base + detail, token=reader)
     results.append(
         load.measure(
-            name="order_detail", label="GET /api/v1/orders/{id}/", url=detail_url, env={"BENCH_TOKEN": reader}
+            server=server, name="order_detail", label="GET /api/v1/orders/{id}/", path=detail, env=reading
         )
     )
     writer = login(base, BENCH_WRITER_EMAIL)
-    bench_products = check_once(f"{products_url}?category={BENCH_CATEGORY}&page_size=100")["results"]
-    product_ids = ",".join(str(product["id"]) for product in bench_products)
-    check_once(
-        orders_url,
-        method="POST",
-        token=writer,
-        body={"items": [{"product": bench_products[0]["id"], "quantity": 1}]},
-    )
-    results.append(
-        load.measure(
-            name="order_create",
-            label="POST /api/v1/orders/ (1-3 random lines)",
-            url=orders_url,
-            env={"BENCH_METHOD": "POST", "BENCH_TOKEN": writer, "BENCH_PRODUCTS": product_ids},
-        )
-    )
+    bench_products = check_once(f"{base}{PRODUCTS}?category={BENCH_CATEGORY}&page_size=100")["results"]
+    one_line = {"items": [{"product": bench_products[0]["id"], "quantity": 1}]}
+    check_once(base + ORDERS, method="POST", token=writer, body=one_line)
+    writing = {
+        "BENCH_METHOD": "POST",
+        "BENCH_TOKEN": writer,
+        "BENCH_PRODUCTS": ",".join(str(product["id"]) for product in bench_products),
+    }
+    label = "POST /api/v1/orders/ (1-3 random lines)"
+    results.append(load.measure(server=server, name="order_create", label=label, path=ORDERS, env=writing))
     login_env = {
         "BENCH_METHOD": "POST",
         "BENCH_BODY": json.dumps({"email": BENCH_CUSTOMER_EMAIL, "password": BENCH_PASSWORD}),
     }
-    token_url = base + "/api/v1/auth/token/"
+    label = "POST /api/v1/auth/token/ (Argon2id)"
+    results.append(load.measure(server=server, name="login", label=label, path=LOGIN, env=login_env))
+    label = "POST /api/v1/auth/token/, 1 connection"
     results.append(
-        load.measure(name="login", label="POST /api/v1/auth/token/ (Argon2id)", url=token_url, env=login_env)
+        load.measure(server=server, name="login_single", label=label, path=LOGIN, env=login_env, single=True)
     )
-    results.append(
-        load.measure(
-            name="login_single",
-            label="POST /api/v1/auth/token/, 1 connection",
-            url=token_url,
-            env=login_env,
-            single=True,
+    return results, {"order_id": first_page["results"][0]["id"], "bench_products": len(bench_products)}
+
+
+def measure_scaling(*, large: Server, small: Server, load: Load) -> tuple[list[dict], dict]:
+    """Measure the order list on the small, the large and again the small data set.
+
+    Both servers run at once and the rows alternate (small, large, small), so a
+    change in background load during the block weighs on both sides alike: the
+    ratio is the large row's p50 over the mean of the two small rows.
+    """
+    rows = []
+    for server, name, label in (
+        (small, "order_list_small", "GET /api/v1/orders/ (1,000 orders in the database)"),
+        (large, "order_list_large", "GET /api/v1/orders/ (200,000 orders, between the small rows)"),
+        (small, "order_list_small_again", "GET /api/v1/orders/ (1,000 orders, again)"),
+    ):
+        reader = login(server.base_url, BENCH_CUSTOMER_EMAIL)
+        page = check_once(server.base_url + ORDERS, token=reader)
+        if len(page["results"]) != 20 or not page["results"][0]["items"]:
+            raise RuntimeError("the bench customer's first page must hold 20 orders with lines")
+        rows.append(
+            load.measure(server=server, name=name, label=label, path=ORDERS, env={"BENCH_TOKEN": reader})
         )
-    )
-    return results, {"order_id": order_id, "bench_products": len(bench_products)}
+    small_p50 = (rows[0]["p50_ms"] + rows[2]["p50_ms"]) / 2
+    small_cpu = (rows[0]["server_cpu_ms_per_request"] + rows[2]["server_cpu_ms_per_request"]) / 2
+    scaling = {
+        "p50_ms_small": round(small_p50, 2),
+        "p50_ms_large": rows[1]["p50_ms"],
+        "ratio": round(rows[1]["p50_ms"] / small_p50, 3),
+        "cpu_ms_small": round(small_cpu, 3),
+        "cpu_ms_large": rows[1]["server_cpu_ms_per_request"],
+        "cpu_ratio": round(rows[1]["server_cpu_ms_per_request"] / small_cpu, 3),
+    }
+    return rows, scaling
 
 
 def count_queries(database: Path) -> dict:
@@ -506,7 +590,7 @@ def run(args: argparse.Namespace) -> dict:
     )
     cache_dir = Path(args.cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    commands = ["make bench  # = .venv/bin/python -m bench.run " + " ".join(sys.argv[1:])]
+    commands = [" ".join(["make bench  # = .venv/bin/python -m bench.run", *sys.argv[1:]])]
     machine = machine_description()
     large_cached = ensure_dataset(
         name="large", customers=args.customers, orders=args.orders, cache_dir=cache_dir, commands=commands
@@ -534,23 +618,33 @@ def run(args: argparse.Namespace) -> dict:
         ]
         for name, app, label in servers:
             with Server(name=name, app=app, env=floor_env, workdir=workdir, probe="/") as server:
-                measurements.append(load.measure(name=name, label=label, url=server.base_url + "/"))
+                measurements.append(load.measure(server=server, name=name, label=label, path="/"))
                 memory[name] = server.worker_peak_rss_mib()
         shop_app = "shop.wsgi:application"
-        with Server(
-            name="shop", app=shop_app, env=shop_environment(large), workdir=workdir, probe="/healthz"
-        ) as server:
+        with (
+            Server(
+                name="shop", app=shop_app, env=shop_environment(large), workdir=workdir, probe="/healthz"
+            ) as server,
+            Server(
+                name="shop-small",
+                app=shop_app,
+                env=shop_environment(small),
+                workdir=workdir,
+                probe="/healthz",
+            ) as small_server,
+        ):
             shop_results, fixtures = measure_shop(server=server, load=load)
             measurements.extend(shop_results)
+            scaling_rows, scaling = measure_scaling(large=server, small=small_server, load=load)
+            measurements.extend(scaling_rows)
             memory["shop"] = server.worker_peak_rss_mib()
-            gunicorn_command = " ".join(
-                part if not part.startswith(str(workdir)) else "<log>" for part in server.command[1:]
-            ).replace(str(server.port), "<port>")
-        with Server(
-            name="shop-small", app=shop_app, env=shop_environment(small), workdir=workdir, probe="/healthz"
-        ) as server:
-            small_results, _ = measure_shop(server=server, load=load, small=True)
-            measurements.extend(small_results)
+            gunicorn_command = (
+                " ".join(
+                    part if not part.startswith(str(workdir)) else "<log>" for part in server.command[1:]
+                )
+                .replace(str(server.port), "<port>")
+                .replace(f"{ROOT}/", "")
+            )
         queries = count_queries(large)
     except BaseException:
         log(f"run failed; server logs kept in {workdir}")
@@ -560,8 +654,18 @@ def run(args: argparse.Namespace) -> dict:
     floor = next(item for item in measurements if item["name"] == "floor_django")
     for item in measurements:
         item["ratio_to_django_floor"] = round(item["rps"] / floor["rps"], 3) if floor["rps"] else None
-    by_name = {item["name"]: item for item in measurements}
-    commands.append("python " + gunicorn_command.replace(PYTHON, "python") + "  # same for both floors")
+        # The same ratio from server CPU per request: what the rps ratio would be if
+        # every row had had the same CPUs to itself (a cross-check on a noisy machine).
+        cpu = item["server_cpu_ms_per_request"]
+        item["cpu_ratio_to_django_floor"] = (
+            round(floor["server_cpu_ms_per_request"] / cpu, 3) if cpu else None
+        )
+    commands.append(
+        "DJANGO_SECRET_KEY=<random> DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost,testserver "
+        "DJANGO_SECURE_SSL_REDIRECT=0 SQLITE_PATH=<copy of the data set> python "
+        + gunicorn_command
+        + "  # floors: the same with bench.floor_wsgi:application, bench.floor_django.wsgi:application"
+    )
     commands.extend(
         sorted(
             {item["wrk_command"] for item in measurements}, key=lambda command: ("-c1 " in command, command)
@@ -584,11 +688,7 @@ def run(args: argparse.Namespace) -> dict:
             "bench_customer_orders": 100,
         },
         "measurements": measurements,
-        "order_list_scaling": {
-            "p50_ms_small": by_name["order_list_small"]["p50_ms"],
-            "p50_ms_large": by_name["order_list"]["p50_ms"],
-            "ratio": round(by_name["order_list"]["p50_ms"] / by_name["order_list_small"]["p50_ms"], 3),
-        },
+        "order_list_scaling": scaling,
         "queries": queries,
         "worker_peak_rss_mib": memory,
         "fixtures": fixtures,
@@ -636,19 +736,21 @@ def render_section(results: dict) -> str:
         "",
         f"Load: {load['connections']} connections, {load['wrk_threads']} wrk threads, "
         f"{load['warmup_s']} s warm-up then {load['duration_s']} s measured, for every row except the "
-        f"single-connection login. gunicorn: {gunicorn['workers']} `{gunicorn['worker_class']}` workers x "
-        f"{gunicorn['threads']} threads, DEBUG off, SQLite (WAL). Data set: "
+        f"single-connection login. gunicorn: {gunicorn['workers']} `{gunicorn['worker_class']}` workers"
+        + (f" x {gunicorn['threads']} threads" if gunicorn["worker_class"] == "gthread" else "")
+        + ", DEBUG off, SQLite (WAL). Data set: "
         f"{results['datasets']['large']['orders']:,} orders, {results['datasets']['large']['customers']:,} "
         f"customers (small: {results['datasets']['small']['orders']:,} orders).",
         "",
-        "| endpoint | conn. | req/s | p50 ms | p99 ms | errors | x Django floor | load avg before |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| endpoint | conn. | req/s | p50 ms | p99 ms | errors | x Django floor | server CPU ms/req "
+        "| CPU busy before |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for item in results["measurements"]:
         lines.append(
             f"| {item['label']} | {item['connections']} | {item['rps']:,.0f} | {item['p50_ms']:.1f} | "
             f"{item['p99_ms']:.1f} | {item['errors']} | {item['ratio_to_django_floor']:.3f} | "
-            f"{item['loadavg_1m_before']} |"
+            f"{item['server_cpu_ms_per_request']:.2f} | {item['machine_busy_before']:.0%} |"
         )
     scaling = results["order_list_scaling"]
     lines += [
@@ -656,7 +758,9 @@ def render_section(results: dict) -> str:
         f"Order list p50 with {results['datasets']['small']['orders']:,} vs "
         f"{results['datasets']['large']['orders']:,} orders in the database: "
         f"{scaling['p50_ms_small']:.1f} ms vs {scaling['p50_ms_large']:.1f} ms "
-        f"(ratio {scaling['ratio']:.2f}).",
+        f"(ratio {scaling['ratio']:.2f}; rows alternate small, large, small; the small p50 is their mean). "
+        f"Server CPU per request: {scaling['cpu_ms_small']:.2f} vs {scaling['cpu_ms_large']:.2f} ms "
+        f"(ratio {scaling['cpu_ratio']:.2f}).",
         "",
         "Database queries per request (counted in-process with `CaptureQueriesContext`):",
         "",
