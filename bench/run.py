@@ -796,7 +796,8 @@ def update_report(results: dict) -> None:
             text.rstrip() + "\n\n" + RUNS_MARKER + "\n" if text else "# Benchmarks\n\n" + RUNS_MARKER + "\n"
         )
     head, tail = text.split(RUNS_MARKER, 1)
-    REPORT.write_text(head + RUNS_MARKER + "\n\n" + section + tail.lstrip("\n"))
+    older = "\n" + tail.lstrip("\n") if tail.strip() else ""
+    REPORT.write_text(head + RUNS_MARKER + "\n\n" + section + older)
 
 
 def main() -> int:
