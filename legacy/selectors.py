@@ -10,17 +10,11 @@
   ``re.escape`` writes is a literal there too). The catalog keeps slugs, category
   names and product names within a category unique ignoring case, so each lookup
   finds at most one row.
-* ``GET /order`` lists the caller's *own* orders, staff included (v1 shows staff
-  every order), newest first, with lines prefetched: one query for the orders and
-  one (``$in`` on MongoDB) for all their lines, however many orders there are.
 """
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
-
 from catalog.models import Category, Product
-from orders.models import Order, OrderLine
 from shop.db import exactly_ignoring_case
 
 
@@ -43,13 +37,4 @@ def legacy_product_find(*, category: Category, name: str) -> Product | None:
         Product.objects.filter(exactly_ignoring_case("name", name), category_id=category.slug, is_active=True)
         .order_by("name", "id")
         .first()
-    )
-
-
-def legacy_order_list(*, user) -> QuerySet[Order]:
-    """Return ``user``'s own orders, newest first, with their lines prefetched in position order."""
-    return (
-        Order.objects.filter(customer_id=user.pk)
-        .order_by("-created_at", "-id")
-        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("position")))
     )

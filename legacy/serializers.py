@@ -102,8 +102,8 @@ class LegacyStatusSerializer(serializers.Serializer):
 class LegacyOrderSerializer(serializers.Serializer):
     """One order in the original keys (``_id``, ``type``, ``products``, ``quantity``...), then more.
 
-    ``type``, ``products`` and ``quantity`` describe the first line. Lines must be
-    prefetched (``order.lines``) so that a list costs a constant number of queries.
+    ``type``, ``products`` and ``quantity`` describe the first line. Renders orders
+    that went through ``orders.selectors.order_details_attach`` (``item_rows``).
     """
 
     _id = serializers.CharField(source="pk")
@@ -115,30 +115,27 @@ class LegacyOrderSerializer(serializers.Serializer):
     total = serializers.DecimalField(max_digits=12, decimal_places=2)
     currency = serializers.CharField()
     created_at = serializers.DateTimeField()
-    items = OrderLineSerializer(source="lines", many=True)
+    items = OrderLineSerializer(source="item_rows", many=True)
 
     @staticmethod
-    def first_line(order):
-        """Return the order's first line from the prefetched lines (None for none)."""
-        return next(iter(order.lines.all()), None)
+    def first_line(order) -> dict:
+        """Return the order's first line (an empty dict for none)."""
+        return order.item_rows[0] if order.item_rows else {}
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_type(self, order):
         """Return the category slug of the first line."""
-        line = self.first_line(order)
-        return line.category_slug if line else None
+        return self.first_line(order).get("category_slug")
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_products(self, order):
         """Return the product name of the first line."""
-        line = self.first_line(order)
-        return line.name if line else None
+        return self.first_line(order).get("name")
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_quantity(self, order):
         """Return the quantity of the first line."""
-        line = self.first_line(order)
-        return line.quantity if line else None
+        return self.first_line(order).get("quantity")
 
 
 class LegacyOrderListSerializer(serializers.Serializer):

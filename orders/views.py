@@ -55,7 +55,7 @@ class OrderListCreateView(GenericAPIView):
             status=request.query_params.get("status"),
             customer_email=request.query_params.get("customer"),
         )
-        page = self.paginate_queryset(orders)
+        page = selectors.order_details_attach(orders=self.paginate_queryset(orders))
         return self.get_paginated_response(OrderSerializer(page, many=True).data)
 
     @extend_schema(

@@ -19,12 +19,12 @@ import re
 
 import pytest
 from bson import ObjectId
-from django.db.models import prefetch_related_objects
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 from accounts.models import User
 from catalog.models import Category
 from legacy import selectors, services, views
+from orders import selectors as order_selectors
 from orders.models import Order
 from shop.errors import InvalidInput
 from shop.testing.mongo import assert_index_friendly, captured_reads, compile_pipeline, stages
@@ -135,20 +135,19 @@ def test_own_order_list_is_one_indexed_match_and_sort():
 
 def test_staff_own_order_list_is_also_matched_on_the_customer():
     staff = User(pk=ObjectId(), email="staff@example.com", is_staff=True)
-    pipeline = compile_pipeline(selectors.legacy_order_list(user=staff))
+    pipeline = compile_pipeline(order_selectors.order_list(user=staff, own_only=True))
     assert pipeline[0] == {"$match": {"customer_id": staff.pk}}
 
 
-def test_own_order_list_prefetches_all_lines_with_one_in_query():
+def test_own_order_list_reads_all_lines_with_one_in_query_and_no_history():
     orders = [Order(pk=ObjectId()), Order(pk=ObjectId())]
-    lookups = selectors.legacy_order_list(user=customer())._prefetch_related_lookups
     with captured_reads() as reads:
-        prefetch_related_objects(orders, *lookups)
+        order_selectors.order_details_attach(orders=orders, with_history=False)
     [(collection, pipeline)] = reads
     assert collection == "orders_orderline"
     assert_index_friendly(pipeline)
     assert pipeline[0] == {"$match": {"order_id": {"$in": tuple(order.pk for order in orders)}}}
-    assert pipeline[-1] == {"$sort": {"position": 1}}
+    assert pipeline[-1]["$sort"] == {"order_id": 1, "position": 1}
 
 
 # --- ids that never reach a query ----------------------------------------------------------

@@ -8,7 +8,7 @@ behaviour test (those run on SQLite, or on a real MongoDB):
   one that builds the aggregation pipeline exactly as the original does
   (``pre_sql_setup()``, ``build_query()``, ``get_pipeline()``) and records it, then
   answers "no rows" instead of sending it. That lets the real endpoint code run
-  (view, selector, cursor paginator, prefetch) and shows each pipeline it would send.
+  (view, selector, cursor paginator, details) and shows each pipeline it would send.
 * ``shop.testing.mongo.record_writes`` records the insert/update/delete commands the
   backend hands to pymongo.
 
@@ -26,7 +26,6 @@ from urllib.parse import urlencode
 import pytest
 from bson import ObjectId
 from django.db import connections
-from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from rest_framework.test import APIRequestFactory, force_authenticate
 
@@ -152,7 +151,7 @@ def test_unknown_status_is_refused_before_any_query():
     assert reads == []
 
 
-# --- detail and prefetch -------------------------------------------------------------------
+# --- detail and page details -------------------------------------------------------------------
 
 
 def test_detail_is_one_indexed_match_on_id_and_customer():
@@ -185,19 +184,18 @@ def test_product_ids_parse_to_objectids():
     assert services.product_id_parse(OID) == ObjectId(OID)
 
 
-def test_lines_and_history_prefetch_are_plain_in_queries_without_joins():
+def test_lines_and_history_of_a_page_are_plain_in_queries_without_joins():
     orders = [Order(pk=ObjectId()), Order(pk=ObjectId())]
-    lookups = selectors.order_list(user=customer())._prefetch_related_lookups
     with captured_reads() as reads:
-        prefetch_related_objects(orders, *lookups)
+        selectors.order_details_attach(orders=orders)
     assert [collection for collection, _ in reads] == ["orders_orderline", "orders_orderstatuschange"]
     for _collection, pipeline in reads:
         assert_index_friendly(pipeline)
         assert stages(pipeline)[0] == "$match"
         assert list(pipeline[0]["$match"]) == ["order_id"]
         assert list(pipeline[0]["$match"]["order_id"]["$in"]) == [order.pk for order in orders]
-    assert reads[0][1][-1]["$sort"] == {"position": 1}
-    assert reads[1][1][-1]["$sort"] == {"changed_at": 1, "_id": 1}
+    assert reads[0][1][-1]["$sort"] == {"order_id": 1, "position": 1}
+    assert reads[1][1][-1]["$sort"] == {"order_id": 1, "changed_at": 1, "_id": 1}
 
 
 # --- conditional updates and writes ----------------------------------------------------------

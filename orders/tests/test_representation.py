@@ -1,0 +1,85 @@
+"""The hand-written order rendering equals what DRF's own field-by-field rendering gives.
+
+``orders.serializers`` renders orders in one pass for speed; this pins it to DRF's
+formats (money, timestamps, ids) so the two can never drift apart.
+"""
+
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from rest_framework import serializers
+
+from catalog.tests.factories import ProductFactory
+from orders import selectors
+from orders.models import Actor, Order, OrderLine, OrderStatus, OrderStatusChange
+from orders.serializers import OrderSerializer, money, timestamp
+from orders.services import order_cancel
+from orders.tests.factories import OrderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class DRFOrderLineSerializer(serializers.ModelSerializer):
+    product = serializers.CharField(source="product_id")
+
+    class Meta:
+        model = OrderLine
+        fields = ["product", "sku", "name", "unit_price", "quantity", "line_total"]
+
+
+class DRFHistorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderStatusChange
+        fields = ["from_status", "to_status", "changed_at", "changed_by"]
+
+
+class DRFOrderSerializer(serializers.ModelSerializer):
+    """The straightforward ModelSerializer the fast path replaces."""
+
+    id = serializers.CharField()
+    items = DRFOrderLineSerializer(source="lines", many=True)
+    history = DRFHistorySerializer(many=True)
+
+    class Meta:
+        model = Order
+        fields = ["id", "status", "items", "total", "currency", "created_at", "updated_at", "history"]
+
+
+def test_fast_rendering_equals_drf_rendering_for_real_orders(user):
+    cheap = ProductFactory(price="0.10", stock=50)
+    dear = ProductFactory(price="9999.99", stock=50)
+    placed = OrderFactory(customer=user, items=[(cheap, 3), (dear, 1)])
+    order_cancel(order=placed, by=Actor.CUSTOMER, by_user=user)
+    OrderFactory(customer=user, items=[(dear, 2)])
+
+    orders = list(selectors.order_list(user=user))
+    selectors.order_details_attach(orders=orders)
+    fast = OrderSerializer(orders, many=True).data
+    drf = DRFOrderSerializer(
+        Order.objects.filter(customer=user)
+        .order_by("-created_at", "-id")
+        .prefetch_related("lines", "history"),
+        many=True,
+    ).data
+    assert fast == drf
+    assert fast[1]["status"] == OrderStatus.CANCELLED
+    assert [move["to_status"] for move in fast[1]["history"]] == ["IN_PROGRESS", "CANCELLED"]
+
+
+@pytest.mark.parametrize("amount", ["0.01", "1", "999.00", "12.5", "9999999999.99"])
+def test_money_has_two_places_like_drf(amount):
+    field = serializers.DecimalField(max_digits=12, decimal_places=2)
+    assert money(Decimal(amount)) == field.to_representation(Decimal(amount))
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 11, 29, 14, 5, tzinfo=UTC),
+        datetime(2026, 11, 29, 14, 5, 0, 123000, tzinfo=UTC),
+        datetime(2026, 11, 29, 16, 5, 0, 123456, tzinfo=UTC).astimezone(timezone(timedelta(hours=2))),
+    ],
+)
+def test_timestamps_are_utc_with_z_like_drf(moment):
+    assert timestamp(moment) == serializers.DateTimeField().to_representation(moment)
