@@ -10,7 +10,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from accounts.models import User
-from shop.api.serializers import StrictInputSerializer, id_field
+from shop.api.serializers import StrictCharField, StrictEmailField, StrictInputSerializer, id_field
 
 # Long enough for any passphrase; short enough that nobody makes the server hash megabytes.
 PASSWORD_MAX_LENGTH = 128
@@ -18,26 +18,6 @@ PASSWORD_MAX_LENGTH = 128
 TOKEN_MAX_LENGTH = 2048
 NAME_MAX_LENGTH = User._meta.get_field("first_name").max_length
 EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
-
-
-class StringOnlyMixin:
-    """Refuse numbers and booleans where a string is expected (DRF would coerce numbers)."""
-
-    default_error_messages = {"not_a_string": "Must be a string."}
-
-    def to_internal_value(self, data):
-        """Return the validated string; anything that is not a JSON string is a 400."""
-        if not isinstance(data, str):
-            self.fail("not_a_string")
-        return super().to_internal_value(data)
-
-
-class StrictCharField(StringOnlyMixin, serializers.CharField):
-    """A CharField that accepts JSON strings only."""
-
-
-class StrictEmailField(StringOnlyMixin, serializers.EmailField):
-    """An EmailField that accepts JSON strings only."""
 
 
 def password_field(**kwargs) -> StrictCharField:

@@ -13,7 +13,14 @@ from catalog.services import (
     PRODUCT_NAME_MAX_LENGTH,
     SKU_MAX_LENGTH,
 )
-from shop.api.serializers import StrictInputSerializer, id_field
+from shop.api.serializers import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictDecimalField,
+    StrictInputSerializer,
+    StrictIntegerField,
+    id_field,
+)
 
 
 class CategoryOutputSerializer(serializers.Serializer):
@@ -46,15 +53,13 @@ class ProductOutputSerializer(serializers.Serializer):
 class ProductCreateInputSerializer(StrictInputSerializer):
     """Body of ``POST /api/v1/products/``; the service re-checks every rule."""
 
-    sku = serializers.CharField(max_length=SKU_MAX_LENGTH)
-    name = serializers.CharField(max_length=PRODUCT_NAME_MAX_LENGTH)
-    category = serializers.CharField(max_length=50, help_text="Slug of an existing category.")
-    description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH, allow_blank=True, required=False)
-    price = serializers.DecimalField(
-        max_digits=12, decimal_places=2, min_value=MIN_PRICE, max_value=MAX_PRICE
-    )
-    stock = serializers.IntegerField(min_value=0, max_value=MAX_STOCK, required=False)
-    is_active = serializers.BooleanField(required=False)
+    sku = StrictCharField(max_length=SKU_MAX_LENGTH)
+    name = StrictCharField(max_length=PRODUCT_NAME_MAX_LENGTH)
+    category = StrictCharField(max_length=50, help_text="Slug of an existing category.")
+    description = StrictCharField(max_length=DESCRIPTION_MAX_LENGTH, allow_blank=True, required=False)
+    price = StrictDecimalField(max_digits=12, decimal_places=2, min_value=MIN_PRICE, max_value=MAX_PRICE)
+    stock = StrictIntegerField(min_value=0, max_value=MAX_STOCK, required=False)
+    is_active = StrictBooleanField(required=False)
 
 
 class ProductUpdateInputSerializer(ProductCreateInputSerializer):
@@ -66,7 +71,7 @@ class ProductUpdateInputSerializer(ProductCreateInputSerializer):
     reserved in between are not overwritten.
     """
 
-    expected_stock = serializers.IntegerField(
+    expected_stock = StrictIntegerField(
         min_value=0,
         max_value=MAX_STOCK,
         required=False,

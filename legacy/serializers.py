@@ -11,12 +11,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.serializers import StrictCharField
 from catalog.services import CATEGORY_NAME_MAX_LENGTH, PRODUCT_NAME_MAX_LENGTH
 from orders.models import OrderStatus
 from orders.serializers import OrderLineSerializer
 from orders.services import MAX_QUANTITY, MIN_QUANTITY
-from shop.api.serializers import StrictInputSerializer
+from shop.api.serializers import StrictCharField, StrictInputSerializer
 
 STATUS_TEXT_MAX_LENGTH = 50
 

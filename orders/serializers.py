@@ -7,7 +7,7 @@ from datetime import UTC
 from rest_framework import serializers
 
 from orders.models import Actor, OrderStatus
-from shop.api.serializers import StrictInputSerializer, id_field
+from shop.api.serializers import StrictCharField, StrictInputSerializer, StrictIntegerField, id_field
 
 
 class OrderItemInputSerializer(StrictInputSerializer):
@@ -17,8 +17,8 @@ class OrderItemInputSerializer(StrictInputSerializer):
     known and active products) live in ``orders.services.order_create``.
     """
 
-    product = serializers.CharField(max_length=64)
-    quantity = serializers.IntegerField()
+    product = StrictCharField(max_length=64)
+    quantity = StrictIntegerField()
 
 
 class OrderCreateInputSerializer(StrictInputSerializer):

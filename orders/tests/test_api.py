@@ -80,13 +80,34 @@ def test_create_answers_201_with_the_order_representation(customer_client):
     assert (stock_of(phone), stock_of(case)) == (4, 3)
 
 
-def test_create_merges_duplicate_products_and_accepts_numeric_ids(customer_client):
+def test_create_merges_duplicate_products(customer_client):
     product = ProductFactory(stock=10)
-    body = {"items": [{"product": product.pk, "quantity": 2}, {"product": str(product.pk), "quantity": 3}]}
+    pk = str(product.pk)
+    body = {"items": [{"product": pk, "quantity": 2}, {"product": pk, "quantity": 3}]}
     response = customer_client.post(ORDERS, body, format="json")
     assert response.status_code == 201
     assert [(i["product"], i["quantity"]) for i in response.json()["items"]] == [(str(product.pk), 5)]
     assert stock_of(product) == 5
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"product": "PLACEHOLDER_INT", "quantity": 1},
+        {"product": "PLACEHOLDER", "quantity": "2"},
+        {"product": "PLACEHOLDER", "quantity": 2.5},
+        {"product": "PLACEHOLDER", "quantity": True},
+    ],
+)
+def test_create_takes_ids_as_strings_and_quantities_as_json_integers_only(customer_client, item):
+    """Ids are strings and quantities integers in JSON (API.md); nothing is coerced."""
+    product = ProductFactory(stock=10)
+    fields = {"PLACEHOLDER": str(product.pk), "PLACEHOLDER_INT": product.pk}
+    item = {key: fields.get(value, value) if isinstance(value, str) else value for key, value in item.items()}
+    response = customer_client.post(ORDERS, {"items": [item]}, format="json")
+    assert response.status_code == 400
+    assert "items" in response.json()
+    assert stock_of(product) == 10
 
 
 def test_create_needs_authentication(api_client):

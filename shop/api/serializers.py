@@ -28,6 +28,59 @@ class StrictInputModelSerializer(StrictInputSerializer, serializers.ModelSeriali
     """A ModelSerializer for input that rejects unknown keys (see StrictInputSerializer)."""
 
 
+class StringOnlyMixin:
+    """Refuse numbers and booleans where a string is expected (DRF would coerce numbers)."""
+
+    default_error_messages = {"not_a_string": "Must be a string."}
+
+    def to_internal_value(self, data):
+        """Return the validated value; anything that is not a JSON string is a 400."""
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(StringOnlyMixin, serializers.CharField):
+    """A CharField that accepts JSON strings only."""
+
+
+class StrictEmailField(StringOnlyMixin, serializers.EmailField):
+    """An EmailField that accepts JSON strings only."""
+
+
+class StrictDecimalField(StringOnlyMixin, serializers.DecimalField):
+    """A money input: a decimal string such as ``"999.00"``, never a JSON number (API.md)."""
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """An IntegerField that accepts JSON integers only: not ``"5"``, ``5.5`` or ``true``.
+
+    ``5.0`` is the same JSON number as ``5`` (and a JSON Schema integer), so it passes.
+    """
+
+    default_error_messages = {"not_an_integer": "Must be a whole number."}
+
+    def to_internal_value(self, data):
+        """Return the integer; strings, fractions and booleans are a 400."""
+        if isinstance(data, float) and data.is_integer():
+            data = int(data)
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("not_an_integer")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A BooleanField that accepts JSON ``true``/``false`` only (not ``"yes"`` or ``1``)."""
+
+    default_error_messages = {"not_a_boolean": "Must be true or false."}
+
+    def to_internal_value(self, data):
+        """Return the boolean; anything else is a 400."""
+        if not isinstance(data, bool):
+            self.fail("not_a_boolean")
+        return data
+
+
 def id_field(**kwargs) -> serializers.CharField:
     """Return the read-only string ``id`` field: ObjectIds and integers both render as strings."""
     return serializers.CharField(read_only=True, **kwargs)

@@ -2,7 +2,8 @@
 
 Each case was a request the schema calls invalid that the API answered 200, so a
 client's typo silently changed the result: a ``page_size`` that is not a positive
-whole number, an empty ``?page=``, and empty ``?ordering=`` / ``?in_stock=``.
+whole number, an empty ``?page=``, empty ``?ordering=`` / ``?in_stock=``, and product
+writes whose numbers, strings and booleans DRF would have coerced.
 """
 
 import pytest
@@ -52,3 +53,33 @@ def test_absent_ordering_and_in_stock_still_mean_no_filter(api_client, db):
     ProductFactory(stock=0)
     ProductFactory(stock=5)
     assert api_client.get(PRODUCTS).json()["count"] == 2
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("description", 54),
+        ("name", 7),
+        ("category", ["books"]),
+        ("price", 12.5),
+        ("stock", "5"),
+        ("stock", 2.5),
+        ("is_active", "yes"),
+        ("is_active", 1),
+    ],
+)
+def test_product_writes_take_json_types_as_the_schema_says_nothing_coerced(staff_client, field, value):
+    """Found by the fuzzer in CI: DRF coerced ``"description": 54`` to ``"54"`` and saved it."""
+    product = ProductFactory(description="unchanged", stock=3)
+    response = staff_client.patch(f"{PRODUCTS}{product.pk}/", {field: value}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+    product.refresh_from_db()
+    assert (product.description, product.stock) == ("unchanged", 3)
+
+
+def test_a_price_is_a_decimal_string(staff_client):
+    product = ProductFactory(price="1.00")
+    response = staff_client.patch(f"{PRODUCTS}{product.pk}/", {"price": "12.50"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["price"] == "12.50"
