@@ -14,19 +14,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from bson import ObjectId
 
-from shop.testing.mongo import RecordedCommand, mongo_connection
-
-
-@dataclass
-class _Result:
-    matched_count: int = 1
-    modified_count: int = 1
-    deleted_count: int = 1
-    inserted_ids: list = field(default_factory=list)
+from shop.testing.mongo import RecordedCommand, WriteResult, mongo_connection
 
 
 class _Cursor:
@@ -54,15 +45,15 @@ class _Collection:
     def insert_many(self, documents, *args, **kwargs):
         documents = list(documents)
         self.log.append(RecordedCommand(self.name, "insert_many", (documents, *args), kwargs))
-        return _Result(inserted_ids=[ObjectId() for _ in documents])
+        return WriteResult(inserted_ids=[ObjectId() for _ in documents])
 
     def update_many(self, *args, **kwargs):
         self.log.append(RecordedCommand(self.name, "update_many", args, kwargs))
-        return _Result(matched_count=self.matched)
+        return WriteResult(matched_count=self.matched)
 
     def delete_many(self, *args, **kwargs):
         self.log.append(RecordedCommand(self.name, "delete_many", args, kwargs))
-        return _Result()
+        return WriteResult()
 
     def __getattr__(self, name):
         raise AssertionError(f"record_commands() saw an unexpected {name}() on {self.name}")

@@ -109,7 +109,7 @@ class RecordedCommand:
 
 
 @dataclass
-class _Result:
+class WriteResult:
     """Stand-in for pymongo's result objects, so the backend's code path completes."""
 
     matched_count: int = 1
@@ -131,15 +131,15 @@ class _RecordingCollection:
     def insert_many(self, documents, *args, **kwargs):
         documents = list(documents)
         self._record("insert_many", (documents, *args), kwargs)
-        return _Result(inserted_ids=[ObjectId() for _ in documents])
+        return WriteResult(inserted_ids=[ObjectId() for _ in documents])
 
     def update_many(self, *args, **kwargs):
         self._record("update_many", args, kwargs)
-        return _Result()
+        return WriteResult()
 
     def delete_many(self, *args, **kwargs):
         self._record("delete_many", args, kwargs)
-        return _Result()
+        return WriteResult()
 
     def __getattr__(self, name):
         raise AssertionError(f"record_writes() saw a {name}() on {self.name}; only writes are recorded")
