@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.core.exceptions import RequestDataTooBig
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from shop import errors
 from shop.api.exceptions import exception_handler as v1_exception_handler
-from shop.api.parsers import RequestTooLarge
 
 
 def validation_messages(detail, path: str = "") -> Iterator[tuple[str, str]]:
@@ -76,10 +74,6 @@ def legacy_exception_handler(exc, context):
 
     Errors the v1 handler does not know (bugs) are left to DRF, which re-raises them.
     """
-    if isinstance(exc, RequestDataTooBig):
-        # Django refuses an oversized body when it is read in full (a body whose read
-        # has started, as under the test client) before BoundedJSONParser sees it.
-        exc = RequestTooLarge()
     response = v1_exception_handler(exc, context)
     if response is None:
         return None

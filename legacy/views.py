@@ -34,7 +34,6 @@ from legacy.serializers import (
 )
 from orders import selectors as order_selectors
 from orders import services as order_services
-from orders.views import actor_of
 from shop.api.serializers import EmptyInputSerializer, validated_input
 
 TAGS = ["legacy"]
@@ -182,7 +181,9 @@ class OrderCancelView(LegacyAPIView):
         order_id = services.legacy_order_id_check(order_id=request.query_params.get(services.ORDER_ID_PARAM))
         validated_input(EmptyInputSerializer, request.data)
         order = order_selectors.order_get(user=request.user, order_id=order_id)
-        order_services.order_cancel(order=order, by=actor_of(request.user), by_user=request.user)
+        order_services.order_cancel(
+            order=order, by=order_services.order_actor(user=request.user), by_user=request.user
+        )
         body = {"id": str(order.pk), "message": "order canceled"}
         return Response(LegacyIdMessageSerializer(body).data)
 

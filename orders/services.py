@@ -65,6 +65,11 @@ IDEMPOTENCY_ABANDONED_CLAIM = timedelta(minutes=10)
 ITEMS_FIELD = "items"
 
 
+def order_actor(*, user) -> str:
+    """Return how ``user`` appears in an order's history: staff or customer."""
+    return Actor.STAFF if user.is_staff else Actor.CUSTOMER
+
+
 def order_next_statuses(*, status: str) -> frozenset[str]:
     """Return the statuses an order in ``status`` may legally move to."""
     return ORDER_TRANSITIONS.get(status, frozenset())

@@ -23,11 +23,6 @@ from shop.api.serializers import EmptyInputSerializer, validated_input
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 
 
-def actor_of(user) -> str:
-    """Return how ``user`` appears in an order's history: staff or customer."""
-    return Actor.STAFF if user.is_staff else Actor.CUSTOMER
-
-
 class OrderListCreateView(GenericAPIView):
     """List the caller's orders (staff: all), newest first; place an order."""
 
@@ -123,7 +118,7 @@ class OrderCancelView(GenericAPIView):
         """Cancel the order; 409 invalid_transition unless it is IN_PROGRESS."""
         validated_input(EmptyInputSerializer, request.data)
         order = selectors.order_get(user=request.user, order_id=order_id)
-        services.order_cancel(order=order, by=actor_of(request.user), by_user=request.user)
+        services.order_cancel(order=order, by=services.order_actor(user=request.user), by_user=request.user)
         order = selectors.order_get(user=request.user, order_id=order.pk)
         return Response(OrderSerializer(order).data)
 

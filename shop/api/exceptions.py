@@ -8,12 +8,14 @@ as ``products`` for ``insufficient_stock``); validation errors are DRF's
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from shop import errors
+from shop.api.parsers import RequestTooLarge
 
 AUTHENTICATE_HEADER = 'Bearer realm="api"'
 
@@ -56,7 +58,11 @@ def exception_handler(exc, context):
     """Map domain errors and DRF/Django errors to the v1 error shape with a ``code``."""
     if isinstance(exc, errors.ShopError):
         return domain_error_response(exc)
-    if isinstance(exc, Http404):
+    if isinstance(exc, RequestDataTooBig):
+        # Django refuses an oversized body when it is read in full (a body whose read
+        # has started, as under the test client) before BoundedJSONParser sees it.
+        exc = RequestTooLarge()
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
