@@ -6,6 +6,7 @@ MongoDB settings profile; in the SQLite profile they are skipped here and run by
 """
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -21,6 +22,18 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "mongo" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def empty_caches():
+    """Start every test with empty caches.
+
+    Test databases roll back, so primary keys and ``orders_version`` values come
+    back in the next test, for another user: a page cached by one test must not
+    answer in the next.
+    """
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture

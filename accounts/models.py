@@ -69,6 +69,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     # beside it says when, for the admin.
     token_version = models.PositiveIntegerField(default=0, editable=False)
     tokens_valid_after = models.DateTimeField(null=True, blank=True, editable=False)
+    # Bumped by the order services with every change to this customer's orders
+    # (placed, moved, cancelled): cached pages of the customer's order list are
+    # keyed by it, and this row is loaded for every authenticated request anyway.
+    orders_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = UserManager()
 

@@ -8,6 +8,9 @@
   is a conditional update on the old status (two concurrent moves cannot both win),
   every move writes an ``OrderStatusChange`` and a move to ``CANCELLED`` restocks.
 * :func:`orders_close_for_deleted_customer` is what account deletion calls.
+* Every change a customer can see in their orders ends with
+  :func:`customer_orders_version_bump`, the key of the cached order-list pages
+  (``orders.page_cache``).
 
 Consistency never relies on multi-document transactions (MongoDB has them only on
 replica sets): the conditional updates are the correctness layer, and
@@ -26,8 +29,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
+from accounts.models import User
 from catalog.models import Product
 from catalog.services import product_stock_release, product_stock_reserve
 from orders.errors import (
@@ -177,6 +182,7 @@ def _order_place(*, customer, items) -> Order:
                 changed_by=Actor.CUSTOMER,
                 changed_by_user=customer,
             )
+            customer_orders_version_bump(customer_id=customer.pk)
         except BaseException:
             # Without a transaction (standalone MongoDB) the reservation must be given back by hand.
             stock_release_all(lines=reserved)
@@ -367,12 +373,25 @@ def order_set_status(*, order: Order, to_status: str, by: str, by_user=None) -> 
         )
         if to_status == OrderStatus.CANCELLED:
             stock_release_all(lines=_order_quantities(order=order))
+        customer_orders_version_bump(customer_id=order.customer_id)
     # Mirror the stored row in memory; the database was written above, through the filter.
     order.status = to_status
     order.updated_at = now
     # Any history prefetched before the move is stale now.
     getattr(order, "_prefetched_objects_cache", {}).pop("history", None)
     return order
+
+
+def customer_orders_version_bump(*, customer_id) -> None:
+    """Record that the orders of customer ``customer_id`` changed (None: a detached order).
+
+    Pages of the customer's order list are cached under ``User.orders_version``
+    (``orders.page_cache``), so this must be the last write of every change: a
+    page cached under a version then always shows at least every change that
+    version counts. An atomic ``F()`` increment, so concurrent changes all count.
+    """
+    if customer_id is not None:
+        User.objects.filter(pk=customer_id).update(orders_version=F("orders_version") + 1)
 
 
 def _order_quantities(*, order: Order) -> dict[Any, int]:

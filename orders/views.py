@@ -9,7 +9,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 
-from orders import selectors, services
+from orders import page_cache, selectors, services
 from orders.models import Actor, Order, OrderStatus
 from orders.serializers import (
     OrderCreateInputSerializer,
@@ -44,14 +44,21 @@ class OrderListCreateView(GenericAPIView):
         responses=OrderSerializer(many=True),
     )
     def get(self, request):
-        """Return a cursor page of orders."""
+        """Return a cursor page of orders (a customer's from ``orders.page_cache`` when it has it)."""
+        cache_key = page_cache.order_page_cache_key(request)
+        cached = page_cache.order_page_cached(cache_key) if cache_key else None
+        if cached is not None:
+            return cached
         orders = selectors.order_list(
             user=request.user,
             status=request.query_params.get("status"),
             customer_email=request.query_params.get("customer"),
         )
         page = selectors.order_details_attach(orders=self.paginate_queryset(orders))
-        return self.get_paginated_response(OrderSerializer(page, many=True).data)
+        response = self.get_paginated_response(OrderSerializer(page, many=True).data)
+        if cache_key:
+            page_cache.order_page_store_when_rendered(response, cache_key)
+        return response
 
     @extend_schema(
         request=OrderCreateInputSerializer,

@@ -20,6 +20,9 @@ DEFAULT_MONGODB_NAME = "shop"
 # pymongo waits 30 s for a server by default; a readiness probe or a request
 # should fail faster than that when the database is gone.
 DEFAULT_SERVER_SELECTION_TIMEOUT_MS = 5000
+# Seconds a SQLite connection is reused across requests (Django's CONN_MAX_AGE);
+# MongoDB needs none: django-mongodb-backend keeps one MongoClient pool per process.
+DEFAULT_CONN_MAX_AGE = 600
 
 TRUE_VALUES = {"1", "true", "yes", "on"}
 FALSE_VALUES = {"0", "false", "no", "off", ""}
@@ -131,6 +134,12 @@ def sqlite_profile(path: Path) -> DatabaseProfile:
             "default": {
                 "ENGINE": "django.db.backends.sqlite3",
                 "NAME": str(path),
+                # Keep each worker's connection between requests: opening one (file
+                # open, PRAGMAs, function registration) was a sixth of an
+                # authenticated request's CPU (BENCHMARKS.md). A failed connection
+                # is dropped before reuse by the health check.
+                "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", DEFAULT_CONN_MAX_AGE),
+                "CONN_HEALTH_CHECKS": True,
                 "OPTIONS": {
                     # WAL lets readers work beside one writer, so several server
                     # processes can share the file; the timeout makes a writer wait

@@ -156,6 +156,23 @@ SHOP_CURRENCY = env_str("SHOP_CURRENCY", "USD").upper()
 if len(SHOP_CURRENCY) != 3 or not SHOP_CURRENCY.isalpha():
     raise ConfigurationError(f"SHOP_CURRENCY must be an ISO 4217 code such as USD, got {SHOP_CURRENCY!r}")
 
+# --- Caching --------------------------------------------------------------------
+
+# A per-process memory cache. Everything cached is keyed by a version stored in the
+# database (``orders.page_cache``), so no entry is served after the data it shows
+# changed, whichever process changed it, and no shared cache server is needed
+# (django-mongodb-backend ships no cache backend). At most MAX_ENTRIES pages (about
+# 15 KiB each for 20 orders) per process.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "shop",
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    }
+}
+# How long a customer's order-list page stays cached (0 turns the cache off).
+ORDER_LIST_CACHE_SECONDS = env_int("ORDER_LIST_CACHE_SECONDS", 300)
+
 # --- REST framework, tokens, OpenAPI ---------------------------------------------
 
 REST_FRAMEWORK = {

@@ -201,15 +201,20 @@ def test_lines_and_history_of_a_page_are_plain_in_queries_without_joins():
 # --- conditional updates and writes ----------------------------------------------------------
 
 
-def test_status_move_is_one_conditional_update_plus_a_history_insert(offline):
-    order = Order(pk=ObjectId(OID), status=OrderStatus.IN_PROGRESS)
+def test_status_move_is_one_conditional_update_plus_a_history_insert_then_the_version_bump(offline):
+    customer_id = ObjectId()
+    order = Order(pk=ObjectId(OID), customer_id=customer_id, status=OrderStatus.IN_PROGRESS)
     with captured_reads() as reads, record_writes() as writes:
         services.order_set_status(order=order, to_status=OrderStatus.SHIPPED, by=Actor.STAFF)
     assert reads == []
     assert [(w.collection, w.method) for w in writes] == [
         ("orders_order", "update_many"),
         ("orders_orderstatuschange", "insert_many"),
+        ("accounts_user", "update_many"),
     ]
+    bump_criteria, bump_update = writes[2].args
+    assert bump_criteria == {"_id": customer_id}
+    assert "$add" in describe(bump_update) and "orders_version" in describe(bump_update)
     criteria, update = writes[0].args
     assert criteria == {"$and": [{"_id": ObjectId(OID)}, {"status": "IN_PROGRESS"}]}
     assert update[0]["$set"]["status"] == {"$literal": "SHIPPED"}

@@ -84,6 +84,19 @@ def test_sqlite_profile_uses_wal_busy_timeout_and_immediate_transactions(tmp_pat
     assert options["transaction_mode"] == "IMMEDIATE"
 
 
+def test_sqlite_connections_are_kept_between_requests_with_a_health_check(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_CONN_MAX_AGE", raising=False)
+    default = sqlite_profile(tmp_path / "shop.sqlite3").databases["default"]
+    assert default["CONN_MAX_AGE"] == 600
+    assert default["CONN_HEALTH_CHECKS"] is True
+
+    monkeypatch.setenv("DATABASE_CONN_MAX_AGE", "0")
+    assert sqlite_profile(tmp_path / "shop.sqlite3").databases["default"]["CONN_MAX_AGE"] == 0
+    monkeypatch.setenv("DATABASE_CONN_MAX_AGE", "-1")
+    with pytest.raises(ConfigurationError, match="DATABASE_CONN_MAX_AGE"):
+        sqlite_profile(tmp_path / "shop.sqlite3")
+
+
 def test_unset_mongodb_uri_selects_sqlite_at_sqlite_path(tmp_path, monkeypatch):
     monkeypatch.delenv("MONGODB_URI", raising=False)
     monkeypatch.setenv("SQLITE_PATH", str(tmp_path / "custom.sqlite3"))

@@ -39,6 +39,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
@@ -155,6 +156,9 @@ class Command(BaseCommand):
         rows += self.seed_orders(
             rng=rng, total=orders, batch_size=options["batch_size"], span=timedelta(days=options["span_days"])
         )
+        # Bulk writes bypass the order services: say that every customer's orders
+        # changed, so no order-list page cached meanwhile is served (orders.page_cache).
+        User.objects.update(orders_version=F("orders_version") + 1)
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"Seeded {rows:,} rows ({customers:,} customers, {orders:,} orders with lines and history) "

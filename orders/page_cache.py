@@ -1,0 +1,66 @@
+"""Cached pages of a customer's own order list, exact across processes.
+
+Customers follow their orders by polling the list, and a page changes only when one
+of their orders does. A rendered page is kept in the per-process cache under:
+
+- the customer and the customer's ``User.orders_version``, which the order services
+  bump as the last write of every change to the customer's orders
+  (``orders.services.customer_orders_version_bump``). The version comes with the
+  user row that authentication loads anyway, so checking it costs no query;
+- the query string (cursor, page size, status filter) and the negotiated media
+  type, hashed.
+
+A request that read version N is answered from a page built at version N or later,
+so a page is never served after a change that was committed before the request was
+authenticated, whichever process cached it or made the change. The token checks run
+before the cache is consulted. Not cached: staff lists (every customer's orders), the
+browsable API (HTML), and anything but a 200. ``ORDER_LIST_CACHE_SECONDS`` bounds an
+entry's life (0 turns the cache off), which also covers a database restored under a
+running server (versions going back).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpResponse
+from rest_framework.renderers import JSONRenderer
+
+CACHE_ALIAS = "default"
+# Part of every key: bump it when the order representation changes, so a shared
+# cache (if one is configured) never serves pages of an older release.
+KEY_PREFIX = "orders:list:1"
+
+
+def order_page_cache_key(request) -> str | None:
+    """Return the cache key of an authenticated order-list request, or None if it must not be cached."""
+    if settings.ORDER_LIST_CACHE_SECONDS <= 0:
+        return None
+    user = request.user
+    if user.is_staff or not isinstance(request.accepted_renderer, JSONRenderer):
+        return None
+    variant = f"{request.accepted_media_type}\n{request.META.get('QUERY_STRING', '')}"
+    digest = hashlib.sha256(variant.encode()).hexdigest()
+    return f"{KEY_PREFIX}:{user.pk}:{user.orders_version}:{digest}"
+
+
+def order_page_cached(key: str) -> HttpResponse | None:
+    """Return the cached page under ``key`` as a response, or None."""
+    entry = caches[CACHE_ALIAS].get(key)
+    if entry is None:
+        return None
+    content_type, content = entry
+    return HttpResponse(content, content_type=content_type)
+
+
+def order_page_store_when_rendered(response, key: str) -> None:
+    """Cache ``response`` (a DRF Response) under ``key`` once it is rendered, if it is a 200."""
+
+    def store(rendered):
+        if rendered.status_code == 200:
+            entry = (rendered["Content-Type"], rendered.content)
+            caches[CACHE_ALIAS].set(key, entry, settings.ORDER_LIST_CACHE_SECONDS)
+
+    response.add_post_render_callback(store)
