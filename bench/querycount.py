@@ -59,6 +59,10 @@ def main() -> None:
         counts[f"GET {path}"], orders = counted(client, "GET", path, token=reader)
         if len(orders["results"]) != size:
             raise SystemExit(f"{path} returned {len(orders['results'])} orders, not {size}")
+    # The same page again: the customer's orders did not change, so orders.page_cache answers.
+    counts["GET /api/v1/orders/?page_size=50 (again: cached page)"], _ = counted(
+        client, "GET", "/api/v1/orders/?page_size=50", token=reader
+    )
     order_id = orders["results"][0]["id"]
     counts["GET /api/v1/orders/{id}/"], _ = counted(
         client, "GET", f"/api/v1/orders/{order_id}/", token=reader

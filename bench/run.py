@@ -125,8 +125,12 @@ def schema_key(customers: int, orders: int) -> str:
     return digest.hexdigest()[:16]
 
 
-def shop_environment(database: Path) -> dict[str, str]:
-    """Return the environment of a production-like shop process on ``database``."""
+def shop_environment(database: Path, *, order_page_cache: bool = True) -> dict[str, str]:
+    """Return the environment of a production-like shop process on ``database``.
+
+    ``order_page_cache=False`` turns the order-list page cache off
+    (``ORDER_LIST_CACHE_SECONDS=0``): every list request then reads the database.
+    """
     env = {key: value for key, value in os.environ.items() if key not in ("MONGODB_URI", "DJANGO_DEBUG")}
     env.update(
         {
@@ -141,6 +145,8 @@ def shop_environment(database: Path) -> dict[str, str]:
             "PYTHONDONTWRITEBYTECODE": "1",
         }
     )
+    if not order_page_cache:
+        env["ORDER_LIST_CACHE_SECONDS"] = "0"
     return env
 
 
@@ -450,23 +456,43 @@ PRODUCTS = "/api/v1/products/"
 LOGIN = "/api/v1/auth/token/"
 
 
-def measure_shop(*, server: Server, load: Load) -> tuple[list[dict], dict]:
-    """Measure the shop's endpoints on ``server``; return measurements and fixtures used."""
+def first_page_checked(server: Server, token: str) -> dict:
+    """Return the bench customer's first order-list page on ``server``, checked for shape."""
+    page = check_once(server.base_url + ORDERS, token=token)
+    if len(page["results"]) != 20 or not page["results"][0]["items"]:
+        raise RuntimeError("the bench customer's first page must hold 20 orders with lines")
+    return page
+
+
+def measure_shop(*, server: Server, uncached: Server, load: Load) -> tuple[list[dict], dict]:
+    """Measure the shop's endpoints on ``server``; return measurements and fixtures used.
+
+    The order list is measured twice: as deployed (``server``: a customer's page
+    comes from ``orders.page_cache`` until their orders change) and on ``uncached``
+    (the same data with the page cache off: every request reads the database).
+    """
     base = server.base_url
     reader = login(base, BENCH_CUSTOMER_EMAIL)
-    first_page = check_once(base + ORDERS, token=reader)
-    if len(first_page["results"]) != 20 or not first_page["results"][0]["items"]:
-        raise RuntimeError("the bench customer's first page must hold 20 orders with lines")
+    first_page = first_page_checked(server, reader)
     reading = {"BENCH_TOKEN": reader}
     check_once(base + PRODUCTS)
+    uncached_reader = login(uncached.base_url, BENCH_CUSTOMER_EMAIL)
+    first_page_checked(uncached, uncached_reader)
     results = [
         load.measure(server=server, name="products", label="GET /api/v1/products/", path=PRODUCTS),
         load.measure(
             server=server,
             name="order_list",
-            label="GET /api/v1/orders/ (20 per page)",
+            label="GET /api/v1/orders/ (20 per page, page cache on: as deployed)",
             path=ORDERS,
             env=reading,
+        ),
+        load.measure(
+            server=uncached,
+            name="order_list_uncached",
+            label="GET /api/v1/orders/ (20 per page, page cache off)",
+            path=ORDERS,
+            env={"BENCH_TOKEN": uncached_reader},
         ),
     ]
     detail = f"{ORDERS}{first_page['results'][0]['id']}/"
@@ -503,20 +529,20 @@ def measure_shop(*, server: Server, load: Load) -> tuple[list[dict], dict]:
 def measure_scaling(*, large: Server, small: Server, load: Load) -> tuple[list[dict], dict]:
     """Measure the order list on the small, the large and again the small data set.
 
+    Both servers run with the page cache off, so every request runs the list's
+    queries: the block measures how they scale with the table, not the cache.
     Both servers run at once and the rows alternate (small, large, small), so a
     change in background load during the block weighs on both sides alike: the
     ratio is the large row's p50 over the mean of the two small rows.
     """
     rows = []
     for server, name, label in (
-        (small, "order_list_small", "GET /api/v1/orders/ (1,000 orders in the database)"),
-        (large, "order_list_large", "GET /api/v1/orders/ (200,000 orders, between the small rows)"),
-        (small, "order_list_small_again", "GET /api/v1/orders/ (1,000 orders, again)"),
+        (small, "order_list_small", "GET /api/v1/orders/ (cache off, 1,000 orders in the database)"),
+        (large, "order_list_large", "GET /api/v1/orders/ (cache off, 200,000 orders, between those)"),
+        (small, "order_list_small_again", "GET /api/v1/orders/ (cache off, 1,000 orders, again)"),
     ):
         reader = login(server.base_url, BENCH_CUSTOMER_EMAIL)
-        page = check_once(server.base_url + ORDERS, token=reader)
-        if len(page["results"]) != 20 or not page["results"][0]["items"]:
-            raise RuntimeError("the bench customer's first page must hold 20 orders with lines")
+        first_page_checked(server, reader)
         rows.append(
             load.measure(server=server, name=name, label=label, path=ORDERS, env={"BENCH_TOKEN": reader})
         )
@@ -620,24 +646,24 @@ def run(args: argparse.Namespace) -> dict:
             with Server(name=name, app=app, env=floor_env, workdir=workdir, probe="/") as server:
                 measurements.append(load.measure(server=server, name=name, label=label, path="/"))
                 memory[name] = server.worker_peak_rss_mib()
-        shop_app = "shop.wsgi:application"
+
+        def shop_server(name: str, database: Path, *, order_page_cache: bool = True) -> Server:
+            environment = shop_environment(database, order_page_cache=order_page_cache)
+            return Server(
+                name=name, app="shop.wsgi:application", env=environment, workdir=workdir, probe="/healthz"
+            )
+
         with (
-            Server(
-                name="shop", app=shop_app, env=shop_environment(large), workdir=workdir, probe="/healthz"
-            ) as server,
-            Server(
-                name="shop-small",
-                app=shop_app,
-                env=shop_environment(small),
-                workdir=workdir,
-                probe="/healthz",
-            ) as small_server,
+            shop_server("shop", large) as server,
+            shop_server("shop-uncached", large, order_page_cache=False) as uncached_server,
+            shop_server("shop-small-uncached", small, order_page_cache=False) as small_server,
         ):
-            shop_results, fixtures = measure_shop(server=server, load=load)
+            shop_results, fixtures = measure_shop(server=server, uncached=uncached_server, load=load)
             measurements.extend(shop_results)
-            scaling_rows, scaling = measure_scaling(large=server, small=small_server, load=load)
+            scaling_rows, scaling = measure_scaling(large=uncached_server, small=small_server, load=load)
             measurements.extend(scaling_rows)
             memory["shop"] = server.worker_peak_rss_mib()
+            memory["shop (page cache off)"] = uncached_server.worker_peak_rss_mib()
             gunicorn_command = (
                 " ".join(
                     part if not part.startswith(str(workdir)) else "<log>" for part in server.command[1:]
