@@ -7,8 +7,9 @@ of their orders does. A rendered page is kept in the per-process cache under:
   bump as the last write of every change to the customer's orders
   (``orders.services.customer_orders_version_bump``). The version comes with the
   user row that authentication loads anyway, so checking it costs no query;
-- the query string (cursor, page size, status filter) and the negotiated media
-  type, hashed.
+- the absolute URL (scheme, host and query string: cursor, page size, status
+  filter; the page's ``next``/``previous`` links are absolute) and the negotiated
+  media type, hashed.
 
 A request that read version N is answered from a page built at version N or later,
 so a page is never served after a change that was committed before the request was
@@ -41,7 +42,7 @@ def order_page_cache_key(request) -> str | None:
     user = request.user
     if user.is_staff or not isinstance(request.accepted_renderer, JSONRenderer):
         return None
-    variant = f"{request.accepted_media_type}\n{request.META.get('QUERY_STRING', '')}"
+    variant = f"{request.accepted_media_type}\n{request.build_absolute_uri()}"
     digest = hashlib.sha256(variant.encode()).hexdigest()
     return f"{KEY_PREFIX}:{user.pk}:{user.orders_version}:{digest}"
 

@@ -70,6 +70,19 @@ def test_each_query_string_is_its_own_page(ann, django_assert_num_queries):
     assert len(first_only.json()["results"]) == 1
 
 
+@override_settings(ALLOWED_HOSTS=["testserver", "shop.example.com"])
+def test_each_scheme_and_host_is_its_own_page_since_the_links_are_absolute(ann):
+    client = bearer_client(ann)
+    plain = client.get(ORDERS, {"page_size": 1}).json()
+
+    other_host = client.get(ORDERS, {"page_size": 1}, HTTP_HOST="shop.example.com").json()
+    secure = client.get(ORDERS, {"page_size": 1}, secure=True).json()
+
+    assert plain["next"].startswith("http://testserver/api/v1/orders/?cursor=")
+    assert other_host["next"].startswith("http://shop.example.com/api/v1/orders/?cursor=")
+    assert secure["next"].startswith("https://testserver/api/v1/orders/?cursor=")
+
+
 def test_an_indented_json_request_does_not_get_the_compact_cached_page(ann):
     client = bearer_client(ann)
     compact = client.get(ORDERS)
