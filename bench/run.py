@@ -690,7 +690,8 @@ def run(args: argparse.Namespace) -> dict:
         "DJANGO_SECRET_KEY=<random> DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost,testserver "
         "DJANGO_SECURE_SSL_REDIRECT=0 SQLITE_PATH=<copy of the data set> python "
         + gunicorn_command
-        + "  # floors: the same with bench.floor_wsgi:application, bench.floor_django.wsgi:application"
+        + "  # the page-cache-off servers add ORDER_LIST_CACHE_SECONDS=0; floors: the same"
+        " with bench.floor_wsgi:application, bench.floor_django.wsgi:application"
     )
     commands.extend(
         sorted(
