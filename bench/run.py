@@ -526,37 +526,53 @@ def measure_shop(*, server: Server, uncached: Server, load: Load) -> tuple[list[
     return results, {"order_id": first_page["results"][0]["id"], "bench_products": len(bench_products)}
 
 
+SCALING_ROUNDS = 2  # small/large pairs, then a closing small row
+
+
 def measure_scaling(*, large: Server, small: Server, load: Load) -> tuple[list[dict], dict]:
-    """Measure the order list on the small, the large and again the small data set.
+    """Measure the order list alternately on the small and the large data set.
 
     Both servers run with the page cache off, so every request runs the list's
     queries: the block measures how they scale with the table, not the cache.
-    Both servers run at once and the rows alternate (small, large, small), so a
-    change in background load during the block weighs on both sides alike: the
-    ratio is the large row's p50 over the mean of the two small rows.
+    Both servers run at once and the rows alternate, small first and last (S, L, S,
+    L, S), so a change in background load during the block weighs on both sides
+    alike: the ratio is the mean p50 of the large rows over that of the small rows.
     """
-    rows = []
-    for server, name, label in (
-        (small, "order_list_small", "GET /api/v1/orders/ (cache off, 1,000 orders in the database)"),
-        (large, "order_list_large", "GET /api/v1/orders/ (cache off, 200,000 orders, between those)"),
-        (small, "order_list_small_again", "GET /api/v1/orders/ (cache off, 1,000 orders, again)"),
-    ):
+    small_label = "GET /api/v1/orders/ (cache off, 1,000 orders in the database, row {})"
+    large_label = "GET /api/v1/orders/ (cache off, 200,000 orders, row {})"
+    plan = [(small, "order_list_small", small_label)]
+    for _ in range(SCALING_ROUNDS):
+        plan += [(large, "order_list_large", large_label), (small, "order_list_small", small_label)]
+    rows: dict[str, list[dict]] = {"order_list_small": [], "order_list_large": []}
+    ordered = []
+    for position, (server, kind, label) in enumerate(plan, start=1):
         reader = login(server.base_url, BENCH_CUSTOMER_EMAIL)
         first_page_checked(server, reader)
-        rows.append(
-            load.measure(server=server, name=name, label=label, path=ORDERS, env={"BENCH_TOKEN": reader})
+        row = load.measure(
+            server=server,
+            name=f"{kind}_{len(rows[kind]) + 1}",
+            label=label.format(position),
+            path=ORDERS,
+            env={"BENCH_TOKEN": reader},
         )
-    small_p50 = (rows[0]["p50_ms"] + rows[2]["p50_ms"]) / 2
-    small_cpu = (rows[0]["server_cpu_ms_per_request"] + rows[2]["server_cpu_ms_per_request"]) / 2
+        rows[kind].append(row)
+        ordered.append(row)
+
+    def mean(kind: str, key: str) -> float:
+        return sum(row[key] for row in rows[kind]) / len(rows[kind])
+
+    small_p50, large_p50 = mean("order_list_small", "p50_ms"), mean("order_list_large", "p50_ms")
+    small_cpu = mean("order_list_small", "server_cpu_ms_per_request")
+    large_cpu = mean("order_list_large", "server_cpu_ms_per_request")
     scaling = {
         "p50_ms_small": round(small_p50, 2),
-        "p50_ms_large": rows[1]["p50_ms"],
-        "ratio": round(rows[1]["p50_ms"] / small_p50, 3),
+        "p50_ms_large": round(large_p50, 2),
+        "ratio": round(large_p50 / small_p50, 3),
         "cpu_ms_small": round(small_cpu, 3),
-        "cpu_ms_large": rows[1]["server_cpu_ms_per_request"],
-        "cpu_ratio": round(rows[1]["server_cpu_ms_per_request"] / small_cpu, 3),
+        "cpu_ms_large": round(large_cpu, 3),
+        "cpu_ratio": round(large_cpu / small_cpu, 3),
     }
-    return rows, scaling
+    return ordered, scaling
 
 
 def count_queries(database: Path) -> dict:
@@ -785,7 +801,8 @@ def render_section(results: dict) -> str:
         f"Order list p50 with {results['datasets']['small']['orders']:,} vs "
         f"{results['datasets']['large']['orders']:,} orders in the database: "
         f"{scaling['p50_ms_small']:.1f} ms vs {scaling['p50_ms_large']:.1f} ms "
-        f"(ratio {scaling['ratio']:.2f}; rows alternate small, large, small; the small p50 is their mean). "
+        f"(ratio {scaling['ratio']:.2f}; rows alternate small and large, small first and last; each side's "
+        "p50 is the mean of its rows). "
         f"Server CPU per request: {scaling['cpu_ms_small']:.2f} vs {scaling['cpu_ms_large']:.2f} ms "
         f"(ratio {scaling['cpu_ratio']:.2f}).",
         "",
