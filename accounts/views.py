@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenViewBase
 
@@ -29,10 +30,15 @@ from shop.api.serializers import EmptyInputSerializer, validated_input
 def client_address(request) -> str:
     """Return the address failed logins are counted under.
 
-    ``REMOTE_ADDR`` only: ``X-Forwarded-For`` is set by the client unless a trusted
-    proxy rewrites it, so trusting it would let anyone pick a fresh address per try.
+    DRF's rule for its throttles, with ``NUM_PROXIES`` from ``TRUSTED_PROXY_COUNT``:
+    with no trusted proxy (the default) the peer address, ``REMOTE_ADDR``, since a
+    client writes ``X-Forwarded-For`` itself and could pick a fresh address per try;
+    behind N trusted proxies, the N-th address from the right of ``X-Forwarded-For``,
+    the one the outermost trusted proxy saw. Without that, every client behind a
+    proxy would share the proxy's address, and one client's failures would lock
+    everyone out.
     """
-    return request.META.get("REMOTE_ADDR") or services.UNKNOWN_CLIENT_ADDRESS
+    return BaseThrottle().get_ident(request) or services.UNKNOWN_CLIENT_ADDRESS
 
 
 def end_session(request) -> None:

@@ -192,6 +192,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "shop.api.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "COERCE_DECIMAL_TO_STRING": True,
+    # Reverse proxies in front of the app that append the client's address to
+    # X-Forwarded-For; 0 ignores the header (accounts.views.client_address).
+    "NUM_PROXIES": env_int("TRUSTED_PROXY_COUNT", 0),
 }
 
 SIMPLE_JWT = {

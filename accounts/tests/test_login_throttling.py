@@ -135,6 +135,54 @@ class TestWindow:
         assert login(APIClient(), user.email).status_code == 200
 
 
+def login_via_proxy(email: str, password: str, *, forwarded_for: str):
+    """POST the token endpoint as a reverse proxy at 10.0.0.9 would relay it."""
+    return APIClient().post(
+        "/api/v1/auth/token/",
+        {"email": email, "password": password},
+        REMOTE_ADDR="10.0.0.9",
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+@pytest.fixture
+def one_trusted_proxy(settings):
+    """Run behind one trusted reverse proxy (TRUSTED_PROXY_COUNT=1)."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+
+
+@pytest.mark.django_db
+class TestClientAddress:
+    def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(self, user):
+        for attempt in range(LIMIT):
+            response = login_via_proxy(
+                f"guess{attempt}@example.com", "wrong", forwarded_for=f"198.51.100.{attempt}"
+            )
+            assert response.status_code == 401
+        # A fresh X-Forwarded-For does not make a fresh address: the peer's is counted.
+        assert login_via_proxy(user.email, DEFAULT_PASSWORD, forwarded_for="198.51.100.99").status_code == 429
+
+    def test_behind_a_trusted_proxy_one_clients_failures_do_not_lock_out_the_others(
+        self, user, one_trusted_proxy
+    ):
+        for attempt in range(LIMIT):
+            response = login_via_proxy(f"guess{attempt}@example.com", "wrong", forwarded_for="203.0.113.5")
+            assert response.status_code == 401
+
+        assert login_via_proxy(user.email, DEFAULT_PASSWORD, forwarded_for="203.0.113.5").status_code == 429
+        assert login_via_proxy(user.email, DEFAULT_PASSWORD, forwarded_for="203.0.113.6").status_code == 200
+
+    def test_behind_a_trusted_proxy_a_client_cannot_choose_its_address(self, user, one_trusted_proxy):
+        # The client sends its own X-Forwarded-For; the proxy appends the address it saw.
+        for attempt in range(LIMIT):
+            chosen_then_seen = f"198.51.100.{attempt}, 203.0.113.7"
+            response = login_via_proxy(f"guess{attempt}@example.com", "wrong", forwarded_for=chosen_then_seen)
+            assert response.status_code == 401
+
+        right = login_via_proxy(user.email, DEFAULT_PASSWORD, forwarded_for="198.51.100.99, 203.0.113.7")
+        assert right.status_code == 429
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_failures_from_separate_connections_lose_no_count(user):
     """Threads stand in for server processes: each has its own client and database connection."""
