@@ -14,7 +14,8 @@ class OrderItemInputSerializer(StrictInputSerializer):
     """One requested line: ``{"product": id, "quantity": n}``.
 
     Only types are checked here; the business rules (counts, ranges, merging,
-    known and active products) live in ``orders.services.order_create``.
+    known and active products) live in ``orders.services.order_create``, and
+    ``orders.schema`` states the limits in the OpenAPI document.
     """
 
     product = StrictCharField(max_length=64)

@@ -232,6 +232,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "deepLinking": True},
     # One name for the order statuses, used by several fields (status, from_status, to_status).
     "ENUM_NAME_OVERRIDES": {"OrderStatusEnum": "orders.models.OrderStatus"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # The order limits order_create enforces (1-50 lines, quantity 1-1000).
+        "orders.schema.order_limits_document",
+    ],
 }
 
 # --- Security ------------------------------------------------------------------

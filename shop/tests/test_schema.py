@@ -168,6 +168,17 @@ def test_order_creation_documents_the_idempotency_key_header(document):
     assert key["schema"]["maxLength"] == 255
 
 
+def test_order_creation_documents_the_limits_the_service_enforces(document):
+    body = document["paths"]["/api/v1/orders/"]["post"]["requestBody"]["content"]["application/json"]
+    schemas = document["components"]["schemas"]
+    create = schemas[body["schema"]["$ref"].rsplit("/", 1)[-1]]
+    items = create["properties"]["items"]
+    assert (items["minItems"], items["maxItems"]) == (1, 50)
+    item = schemas[items["items"]["$ref"].rsplit("/", 1)[-1]]
+    quantity = item["properties"]["quantity"]
+    assert (quantity["type"], quantity["minimum"], quantity["maximum"]) == ("integer", 1, 1000)
+
+
 def query_parameters(document, path):
     """Return ``{name: parameter}`` of the GET query parameters of ``path``."""
     return {
