@@ -20,6 +20,7 @@ from catalog.serializers import (
 )
 from shop.api.pagination import ShopPageNumberPagination
 from shop.api.schema import error_responses
+from shop.api.serializers import validated_input
 
 
 def _is_staff(request) -> bool:
@@ -88,17 +89,13 @@ class ProductViewSet(
 
     def create(self, request):
         """Create a product from a strictly validated body."""
-        serializer = ProductCreateInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        product = services.product_create(**serializer.validated_data)
+        product = services.product_create(**validated_input(ProductCreateInputSerializer, request.data))
         return Response(ProductOutputSerializer(product).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
         """Change the given fields; ``stock`` is applied as a difference (see the serializer)."""
         product = self.get_object()
-        serializer = ProductUpdateInputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        changes = dict(serializer.validated_data)
+        changes = dict(validated_input(ProductUpdateInputSerializer, request.data, partial=True))
         seen_stock = changes.pop("expected_stock", None)
         product = services.product_update(product=product, seen_stock=seen_stock, **changes)
         return Response(ProductOutputSerializer(product).data)

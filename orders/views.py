@@ -81,14 +81,13 @@ class OrderListCreateView(GenericAPIView):
     )
     def post(self, request):
         """Place an order; with an Idempotency-Key a repeat returns the first order."""
-        serializer = OrderCreateInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        items = validated_input(OrderCreateInputSerializer, request.data)["items"]
         key = request.headers.get(IDEMPOTENCY_KEY_HEADER)
         # The body as sent, so "equal as parsed JSON" is what counts, not the coerced values.
         fingerprint = services.idempotency_fingerprint(body=request.data) if key is not None else None
         order = services.order_create(
             customer=request.user,
-            items=serializer.validated_data["items"],
+            items=items,
             idempotency_key=key,
             request_fingerprint=fingerprint,
         )
@@ -145,11 +144,8 @@ class OrderStatusView(GenericAPIView):
     )
     def post(self, request, order_id: str):
         """Move the order; 409 invalid_transition for an illegal move."""
-        serializer = OrderStatusInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        to_status = validated_input(OrderStatusInputSerializer, request.data)["status"]
         order = selectors.order_get(user=request.user, order_id=order_id)
-        services.order_set_status(
-            order=order, to_status=serializer.validated_data["status"], by=Actor.STAFF, by_user=request.user
-        )
+        services.order_set_status(order=order, to_status=to_status, by=Actor.STAFF, by_user=request.user)
         order = selectors.order_get(user=request.user, order_id=order.pk)
         return Response(OrderSerializer(order).data)

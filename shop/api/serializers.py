@@ -90,8 +90,11 @@ class EmptyInputSerializer(StrictInputSerializer):
     """A body that takes no fields: absent or ``{}``; any key is unknown (400)."""
 
 
-def validated_input(serializer_class, data) -> dict:
-    """Return ``data`` validated by ``serializer_class``; raise ValidationError (400) otherwise."""
-    serializer = serializer_class(data=data)
+def validated_input(serializer_class, data, *, partial: bool = False) -> dict:
+    """Return ``data`` validated by ``serializer_class``; raise ValidationError (400) otherwise.
+
+    ``partial=True`` validates a partial update (absent required fields are allowed).
+    """
+    serializer = serializer_class(data=data, partial=partial)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
