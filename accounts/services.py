@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -32,8 +33,7 @@ from accounts.models import (
 )
 from accounts.selectors import login_failure_buckets
 from accounts.tokens import TOKEN_VERSION_CLAIM, ShopRefreshToken, issue_token_pair
-from shop import errors
-from shop.db import atomic
+from shop import errors, transactions
 
 INVALID_CREDENTIALS_MESSAGE = "No active account found with the given email and password."
 # The failure window is counted in this many buckets: a failure is forgotten between
@@ -104,22 +104,33 @@ def user_password_change(
         login_failure_record(keys=keys, now=now)
         raise errors.InvalidInput("The current password is not correct.", field="current_password")
     password_check(password=new_password, user=user, field="new_password")
-    with atomic():
-        user.set_password(new_password)
-        user.save(update_fields=["password"])
-        user_tokens_revoke_all(user=user)
+    password_hash = make_password(new_password)
+    now = timezone.now()
+    # One write of one document: the new hash and the token version move together.
+    transactions.run(
+        lambda: User.objects.filter(pk=user.pk).update(
+            password=password_hash, token_version=F("token_version") + 1, tokens_valid_after=now
+        )
+    )
+    user.password = password_hash
+    user.refresh_from_db(fields=["token_version", "tokens_valid_after"])
+    password_validation.password_changed(new_password, user=user)
 
 
 def user_delete(*, user: User) -> None:
     """Delete the account: every token dies, the personal data goes, the email is free again.
 
-    Orders keep their rows for the shop's books with ``customer`` set to null
+    One business operation (one transaction where the database has them). Orders
+    keep their rows for the shop's books with ``customer`` set to null
     (``on_delete=SET_NULL``); failed-login counters and revoked tokens hold no
-    personal data.
+    personal data. Without a transaction each step stands on its own (tokens
+    revoked, each open order cancelled with restock, orders detached, the row
+    deleted), so a failure leaves a consistent account that a second deletion finishes.
     """
-    with atomic():
+
+    def delete() -> None:
         # First, so that the user's tokens die even if a later step fails.
-        user_tokens_revoke_all(user=user)
+        user_token_version_bump(user_id=user.pk, now=timezone.now())
 
         # --- Seam for the orders app: cancel the user's open orders -------------------
         # Cancels the user's IN_PROGRESS orders and returns their stock (API.md:
@@ -131,7 +142,9 @@ def user_delete(*, user: User) -> None:
         orders_close_for_deleted_customer(customer=user)
         # --------------------------------------------------------------------------------
 
-        user.delete()
+        User.objects.filter(pk=user.pk).delete()
+
+    transactions.run(delete)
 
 
 # --- Tokens -----------------------------------------------------------------------
@@ -203,7 +216,8 @@ def user_tokens_revoke_all(*, user: User) -> None:
 
     The caller's ``user`` object is refreshed so it can go on issuing current tokens.
     """
-    user_token_version_bump(user_id=user.pk, now=timezone.now())
+    now = timezone.now()
+    transactions.run(lambda: user_token_version_bump(user_id=user.pk, now=now))
     user.refresh_from_db(fields=["token_version", "tokens_valid_after"])
 
 

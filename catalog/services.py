@@ -15,12 +15,12 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import F, ProtectedError
 from django.utils import timezone
 
 from catalog.models import MIN_PRICE, Category, Product
-from shop import db
+from shop import db, transactions
 from shop.errors import Conflict, InvalidInput
 
 MAX_PRICE = Decimal("9999999999.99")  # what DecimalField(max_digits=12, decimal_places=2) holds
@@ -131,9 +131,10 @@ def category_create(*, slug: str, name: str) -> Category:
     """Create a category; slug and name are unique (ignoring case, as the legacy routes match)."""
     slug, name = category_clean(slug=slug, name=name)
     try:
-        with db.atomic():
+        with transaction.atomic():  # a savepoint on SQL: the duplicate leaves an outer transaction usable
             return Category.objects.create(slug=slug, name=name)
-    except IntegrityError:
+    except IntegrityError as exc:
+        transactions.rerun_if_in_transaction(exc)
         category_clean(slug=slug, name=name)
         raise InvalidInput("A category with this slug already exists.", field="slug") from None
 
@@ -152,9 +153,10 @@ def category_update(*, category: Category, slug: str | None = None, name: str | 
     if new_slug != category.slug and Product.objects.filter(category_id=category.slug).exists():
         raise InvalidInput("The slug of a category with products cannot change.", field="slug")
     try:
-        with db.atomic():
+        with transaction.atomic():
             Category.objects.filter(pk=category.pk).update(slug=new_slug, name=new_name)
-    except IntegrityError:
+    except IntegrityError as exc:
+        transactions.rerun_if_in_transaction(exc)
         raise InvalidInput("A category with this slug or name already exists.", field="slug") from None
     category.slug, category.name = new_slug, new_name
     return category
@@ -191,7 +193,7 @@ def product_create(
     category = _resolve_category(category)
     product_check_unique(sku=sku, name=name, category_slug=category.slug)
     try:
-        with db.atomic():
+        with transaction.atomic():
             return Product.objects.create(
                 sku=sku,
                 name=name,
@@ -201,7 +203,8 @@ def product_create(
                 stock=stock,
                 is_active=bool(is_active),
             )
-    except IntegrityError:
+    except IntegrityError as exc:
+        transactions.rerun_if_in_transaction(exc)
         _raise_for_integrity_error(sku=sku, name=name, category_slug=category.slug)
         raise  # unreachable: the helper always raises
 
@@ -263,9 +266,10 @@ def product_update(*, product: Product, seen_stock: int | None = None, **changes
     if values:
         values["updated_at"] = timezone.now()
         try:
-            with db.atomic():
+            with transaction.atomic():
                 updated = target.update(**values)
-        except IntegrityError:
+        except IntegrityError as exc:
+            transactions.rerun_if_in_transaction(exc)
             _raise_for_integrity_error(sku=sku, name=name, category_slug=category_slug, exclude_pk=product.pk)
         if not updated:
             current = Product.objects.filter(pk=product.pk).values_list("stock", flat=True).first()
@@ -304,8 +308,7 @@ def product_delete(*, product: Product) -> bool:
         product_deactivate(product=product)
         return False
     try:
-        with db.atomic():
-            product.delete()
+        product.delete()
     except ProtectedError:
         product_deactivate(product=product)
         return False

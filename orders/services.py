@@ -12,13 +12,17 @@
   :func:`customer_orders_version_bump`, the key of the cached order-list pages
   (``orders.page_cache``).
 
-Consistency never relies on multi-document transactions (MongoDB has them only on
-replica sets): the conditional updates are the correctness layer, and
-``shop.db.atomic()`` adds a transaction wherever the backend has one.
+Each of them is one business operation (``shop.transactions.run``): one transaction
+on SQL and on a MongoDB replica set, retried after transient errors. The
+conditional single-document updates stay the concurrency layer everywhere, and
+where there is no transaction (a standalone MongoDB server) every write is either
+undone when the operation fails (creation) or finished (status moves), so nothing
+is left half-written.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -43,7 +47,7 @@ from orders.errors import (
     InvalidTransition,
 )
 from orders.models import Actor, IdempotencyRecord, Order, OrderLine, OrderStatus, OrderStatusChange
-from shop import db
+from shop import transactions
 from shop.db import primary_key_parse
 from shop.errors import InvalidInput
 
@@ -107,87 +111,100 @@ def order_create(
 
     Validation comes first (1 to 50 lines as sent; the same product twice is
     merged; each merged quantity 1 to 1000; every product known and active:
-    otherwise ``InvalidInput`` on ``items``). Then stock is reserved for every
-    line in product-id order, all or nothing (``InsufficientStock`` naming every
-    short product), and the order, its lines and the first history entry are
-    written.
+    otherwise ``InvalidInput`` on ``items``). Then, as one business operation
+    (``shop.transactions.run``): the idempotency key is claimed, stock is reserved
+    for every line in product-id order, all or nothing (``InsufficientStock``
+    naming every short product), and the order, its lines and the first history
+    entry are written.
 
-    With ``idempotency_key`` the key is claimed for the user first: a repeat of
-    the same request (same ``request_fingerprint``, by default the fingerprint
-    of ``items``) within 24 hours returns the order the first request created,
-    without reserving anything; a different request with the key raises
-    ``IdempotencyKeyReused``; a repeat while the first still runs raises
-    ``IdempotencyKeyInProgress``. A failed request leaves no record behind.
+    With ``idempotency_key`` a repeat of the same request (same
+    ``request_fingerprint``, by default the fingerprint of ``items``) within 24 hours
+    returns the order the first request created, without reserving anything; a
+    different request with the key raises ``IdempotencyKeyReused``; a repeat while
+    the first still runs raises ``IdempotencyKeyInProgress``. A failed request
+    leaves nothing behind: no claim, no order, no reservation.
     """
     if isinstance(items, tuple):
         items = list(items)
-    if idempotency_key is None:
-        return _order_place(customer=customer, items=items)
+    fingerprint = None
+    if idempotency_key is not None:
+        idempotency_key_validate(key=idempotency_key)
+        fingerprint = request_fingerprint or idempotency_fingerprint(body={ITEMS_FIELD: items})
 
-    idempotency_key_validate(key=idempotency_key)
-    fingerprint = request_fingerprint or idempotency_fingerprint(body={ITEMS_FIELD: items})
-    record, replay = _idempotency_claim(user=customer, key=idempotency_key, fingerprint=fingerprint)
-    if replay is not None:
-        return replay
-    try:
-        with db.atomic():
-            order = _order_place(customer=customer, items=items)
+    def place() -> Order:
+        record = None
+        if idempotency_key is not None:
+            # Before validation: a replay answers with the first order even if its products changed since.
+            record, replay = _idempotency_claim(user=customer, key=idempotency_key, fingerprint=fingerprint)
+            if replay is not None:
+                return replay
+        lines = _lines_validate(items)
+        total = sum((line.line_total for line in lines), Decimal("0.00"))
+        if total > MAX_AMOUNT:
+            raise InvalidInput("The order total is too large; order fewer units.", field=ITEMS_FIELD)
+        order = _order_write(customer=customer, lines=lines, total=total)
+        if record is not None:
             IdempotencyRecord.objects.filter(pk=record.pk).update(order=order)
-    except BaseException:
-        # A failed request stores nothing, so the client may retry with the same key.
-        IdempotencyRecord.objects.filter(pk=record.pk, order__isnull=True).delete()
-        raise
-    return order
+        customer_orders_version_bump(customer_id=customer.pk)
+        return order
+
+    return transactions.run(place)
 
 
-def _order_place(*, customer, items) -> Order:
-    """Validate, reserve and write one order (no idempotency handling)."""
-    lines = _lines_validate(items)
-    total = sum((line.line_total for line in lines), Decimal("0.00"))
-    if total > MAX_AMOUNT:
-        raise InvalidInput("The order total is too large; order fewer units.", field=ITEMS_FIELD)
-    with db.atomic():
-        reserved = stock_reserve_all(lines={line.product.pk: line.quantity for line in lines})
-        try:
-            now = timezone.now()
-            order = Order.objects.create(
-                customer=customer,
-                status=OrderStatus.IN_PROGRESS,
-                total=total,
-                currency=settings.SHOP_CURRENCY,
-                created_at=now,
-                updated_at=now,
-            )
-            OrderLine.objects.bulk_create(
-                [
-                    OrderLine(
-                        order=order,
-                        product=line.product,
-                        position=line.position,
-                        sku=line.product.sku,
-                        name=line.product.name,
-                        category_slug=line.product.category_id,
-                        unit_price=line.product.price,
-                        quantity=line.quantity,
-                        line_total=line.line_total,
-                    )
-                    for line in lines
-                ]
-            )
-            OrderStatusChange.objects.create(
+def _order_write(*, customer, lines: list[_Line], total: Decimal) -> Order:
+    """Reserve the stock of ``lines`` and write the order, its lines and its creation entry.
+
+    Part of :func:`order_create`'s operation: without a transaction, each write
+    registers how to undo it (``shop.transactions.on_failure``).
+    """
+    stock_reserve_all(lines={line.product.pk: line.quantity for line in lines})
+    now = timezone.now()
+    order = Order.objects.create(
+        customer=customer,
+        status=OrderStatus.IN_PROGRESS,
+        total=total,
+        currency=settings.SHOP_CURRENCY,
+        created_at=now,
+        updated_at=now,
+    )
+    transactions.on_failure(f"order {order.pk} with its lines and history", lambda: _order_erase(order=order))
+    OrderLine.objects.bulk_create(
+        [
+            OrderLine(
                 order=order,
-                from_status=None,
-                to_status=OrderStatus.IN_PROGRESS,
-                changed_at=now,
-                changed_by=Actor.CUSTOMER,
-                changed_by_user=customer,
+                product=line.product,
+                position=line.position,
+                sku=line.product.sku,
+                name=line.product.name,
+                category_slug=line.product.category_id,
+                unit_price=line.product.price,
+                quantity=line.quantity,
+                line_total=line.line_total,
             )
-            customer_orders_version_bump(customer_id=customer.pk)
-        except BaseException:
-            # Without a transaction (standalone MongoDB) the reservation must be given back by hand.
-            stock_release_all(lines=reserved)
-            raise
+            for line in lines
+        ]
+    )
+    OrderStatusChange.objects.create(
+        order=order,
+        from_status=None,
+        to_status=OrderStatus.IN_PROGRESS,
+        changed_at=now,
+        changed_by=Actor.CUSTOMER,
+        changed_by_user=customer,
+    )
     return order
+
+
+def _order_erase(*, order: Order) -> None:
+    """Delete an order that failed half-way, with whatever lines and history it got (compensation).
+
+    The customer's order-list version moves too, since a page may have been cached
+    while the order was visible.
+    """
+    OrderStatusChange.objects.filter(order_id=order.pk).delete()
+    OrderLine.objects.filter(order_id=order.pk).delete()
+    Order.objects.filter(pk=order.pk).delete()
+    customer_orders_version_bump(customer_id=order.customer_id)
 
 
 def _lines_validate(items) -> list[_Line]:
@@ -245,9 +262,10 @@ def stock_reserve_all(*, lines: Mapping[Any, int]) -> dict[Any, int]:
     """Reserve ``{product_id: quantity}`` all or nothing; return what was reserved.
 
     Products are taken in ascending id order, so concurrent orders meet in the
-    same order. Every line is tried, so a failure names all short products; if
-    any is short, the units already taken are given back (compensation: without
-    a transaction nothing else would undo them) and ``InsufficientStock`` is raised.
+    same order. Every line is tried, so a failure names all short products. Each
+    unit taken registers its release with ``shop.transactions.on_failure``, so
+    without a transaction a failure (``InsufficientStock`` included) gives it back;
+    inside one, the rollback does.
     """
     reserved: dict[Any, int] = {}
     short: list[Any] = []
@@ -255,18 +273,24 @@ def stock_reserve_all(*, lines: Mapping[Any, int]) -> dict[Any, int]:
         quantity = lines[product_id]
         if product_stock_reserve(product_id=product_id, quantity=quantity):
             reserved[product_id] = quantity
+            transactions.on_failure(
+                f"{quantity} units of product {product_id} reserved",
+                functools.partial(product_stock_release, product_id=product_id, quantity=quantity),
+            )
         else:
             short.append(product_id)
     if short:
-        stock_release_all(lines=reserved)
         raise InsufficientStock(products=[str(product_id) for product_id in short])
     return reserved
 
 
 def stock_release_all(*, lines: Mapping[Any, int]) -> None:
-    """Give back ``{product_id: quantity}`` (compensation and cancellation)."""
+    """Give back ``{product_id: quantity}`` (cancellation), each product's release a finishing write."""
     for product_id in sorted(lines):
-        product_stock_release(product_id=product_id, quantity=lines[product_id])
+        transactions.complete(
+            functools.partial(product_stock_release, product_id=product_id, quantity=lines[product_id]),
+            description=f"return {lines[product_id]} units of product {product_id}",
+        )
 
 
 # --- Idempotency ----------------------------------------------------------------------
@@ -305,8 +329,10 @@ def idempotency_fingerprint(*, body) -> str:
 def _idempotency_claim(*, user, key: str, fingerprint: str) -> tuple[IdempotencyRecord | None, Order | None]:
     """Claim ``key`` for ``user``: return ``(record, None)``, or ``(None, order)`` for a replay.
 
-    The unique (user, key) index makes the claim atomic on both backends: an
-    insert that hits it means another request holds the key.
+    The unique (user, key) index makes the claim atomic on every backend: an insert
+    that hits it means another request holds the key. Inside a transaction the
+    claim commits with the order; without one, it is visible at once (a concurrent
+    repeat sees it in progress) and its undo frees the key if the order fails.
     """
     for _attempt in range(3):
         existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
@@ -323,8 +349,12 @@ def _idempotency_claim(*, user, key: str, fingerprint: str) -> tuple[Idempotency
                 record = IdempotencyRecord.objects.create(
                     user=user, key=key, request_fingerprint=fingerprint, created_at=timezone.now()
                 )
-        except IntegrityError:
+        except IntegrityError as exc:
+            transactions.rerun_if_in_transaction(exc)
             continue  # Someone else claimed it in between: answer as they left it.
+        transactions.on_failure(
+            f"idempotency claim {record.pk}", IdempotencyRecord.objects.filter(pk=record.pk).delete
+        )
         return record, None
     raise IdempotencyKeyInProgress()
 
@@ -349,6 +379,11 @@ def order_set_status(*, order: Order, to_status: str, by: str, by_user=None) -> 
     a conditional update on the status the caller saw, so of two concurrent
     moves only one wins; the other gets ``InvalidTransition``. Any move to
     ``CANCELLED`` gives the order's stock back.
+
+    One business operation: in a transaction all of it or nothing. Without one,
+    the conditional update decides the move and the writes after it (history,
+    restock, version) are finishing writes (``shop.transactions.complete``):
+    retried, never undone, since returned stock may be sold again at once.
     """
     if to_status not in OrderStatus.values:
         raise InvalidInput(f"Unknown status {to_status!r}.", field="status")
@@ -359,22 +394,31 @@ def order_set_status(*, order: Order, to_status: str, by: str, by_user=None) -> 
         raise InvalidTransition(f"An order that is {from_status} cannot become {to_status}.")
 
     now = timezone.now()
-    with db.atomic():
+
+    def move() -> None:
         moved = Order.objects.filter(pk=order.pk, status=from_status).update(status=to_status, updated_at=now)
         if moved != 1:
             raise InvalidTransition(f"The order is no longer {from_status}; it cannot become {to_status}.")
-        OrderStatusChange.objects.create(
-            order=order,
-            from_status=from_status,
-            to_status=to_status,
-            changed_at=now,
-            changed_by=by,
-            changed_by_user=by_user,
+        transactions.complete(
+            lambda: OrderStatusChange.objects.create(
+                order_id=order.pk,
+                from_status=from_status,
+                to_status=to_status,
+                changed_at=now,
+                changed_by=by,
+                changed_by_user=by_user,
+            ),
+            description=f"history of order {order.pk}: {from_status} -> {to_status}",
         )
         if to_status == OrderStatus.CANCELLED:
             stock_release_all(lines=_order_quantities(order=order))
-        customer_orders_version_bump(customer_id=order.customer_id)
-    # Mirror the stored row in memory; the database was written above, through the filter.
+        transactions.complete(
+            lambda: customer_orders_version_bump(customer_id=order.customer_id),
+            description=f"order-list version of customer {order.customer_id}",
+        )
+
+    transactions.run(move)
+    # Mirror the stored row in memory, now that the operation is over.
     order.status = to_status
     order.updated_at = now
     # Any history prefetched before the move is stale now.

@@ -2,46 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 
 from django.core.exceptions import ValidationError
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models import Q
 
 
 def database_vendor(using: str = "default") -> str:
     """Return the vendor of the active database (``sqlite`` or ``mongodb``)."""
     return connections[using].vendor
-
-
-def atomic(using: str = "default"):
-    """Return a context manager that makes a business operation all-or-nothing.
-
-    On SQL backends this is ``transaction.atomic()``. On MongoDB, Django's atomic()
-    does nothing, so a replica set (which supports multi-document transactions) gets
-    ``django_mongodb_backend.transaction.atomic()`` and a standalone server gets no
-    transaction at all: there the services' conditional single-document updates
-    and compensation are the correctness layer, as everywhere.
-    """
-    connection = connections[using]
-    if connection.vendor != "mongodb":
-        return transaction.atomic(using=using)
-    if mongodb_supports_transactions(using):
-        from django_mongodb_backend import transaction as mongo_transaction
-
-        return mongo_transaction.atomic(using=using)
-    return contextlib.nullcontext()
-
-
-_transaction_support: dict[str, bool] = {}
-
-
-def mongodb_supports_transactions(using: str = "default") -> bool:
-    """Return whether the MongoDB server supports transactions (asked once per process)."""
-    if using not in _transaction_support:
-        _transaction_support[using] = bool(connections[using].features._supports_transactions)
-    return _transaction_support[using]
 
 
 def exactly_ignoring_case(field: str, text: str) -> Q:

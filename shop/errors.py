@@ -77,3 +77,57 @@ class Throttled(ShopError):
     def __init__(self, message: str | None = None, *, retry_after: int, **kwargs):
         self.retry_after = retry_after
         super().__init__(message, **kwargs)
+
+
+class Unavailable(ShopError):
+    """The database cannot serve the request now; nothing was changed unless the code says so (HTTP 503).
+
+    ``retry_after`` is the number of seconds after which a retry is sensible.
+    """
+
+    code = "database_unavailable"
+    default_message = "The database is not available right now; nothing was changed. Try again shortly."
+    retry_after = 1
+
+    def __init__(self, message: str | None = None, *, retry_after: int | None = None, **kwargs):
+        if retry_after is not None:
+            self.retry_after = retry_after
+        super().__init__(message, **kwargs)
+
+
+class DatabaseBusy(Unavailable):
+    """SQLite stayed locked by other writers beyond its busy timeout."""
+
+    code = "database_busy"
+    default_message = "The database is busy with other writes; nothing was changed. Try again shortly."
+
+
+class TransactionConflict(Unavailable):
+    """Concurrent changes kept aborting the transaction until its retry budget ran out."""
+
+    code = "transaction_conflict"
+    default_message = (
+        "Concurrent changes to the same data kept conflicting with this request; nothing was "
+        "changed. Try again shortly."
+    )
+
+
+class CommitOutcomeUnknown(Unavailable):
+    """The commit was sent but its outcome could not be learned: the change may or may not be saved."""
+
+    code = "commit_outcome_unknown"
+    default_message = (
+        "The database did not confirm whether this change was saved. Check before repeating it, "
+        "or repeat it with the same Idempotency-Key."
+    )
+
+
+class StandaloneRefused(Unavailable):
+    """A standalone MongoDB server in production without MONGODB_ALLOW_STANDALONE."""
+
+    code = "database_misconfigured"
+    retry_after = 60
+    default_message = (
+        "MongoDB is a standalone server, which has no transactions; production needs a replica set "
+        "(or set MONGODB_ALLOW_STANDALONE=1 to accept the crash windows listed in the README)."
+    )

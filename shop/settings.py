@@ -39,6 +39,13 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 DATABASE_PROFILE = database_profile(BASE_DIR)
 DATABASES = DATABASE_PROFILE.databases
 DEFAULT_AUTO_FIELD = DATABASE_PROFILE.default_auto_field
+# Business operations run as one transaction (shop.transactions). On MongoDB that needs
+# a replica set or a sharded cluster; a standalone server is refused in production
+# unless this is set (the README lists what can then be left behind by a crash).
+MONGODB_ALLOW_STANDALONE = env_bool("MONGODB_ALLOW_STANDALONE", False)
+# Bounds on rerunning a transaction after transient errors (WriteConflict, elections).
+DB_TRANSACTION_MAX_ATTEMPTS = env_int("DB_TRANSACTION_MAX_ATTEMPTS", 10, minimum=1)
+DB_TRANSACTION_MAX_SECONDS = env_int("DB_TRANSACTION_MAX_SECONDS", 10, minimum=1)
 
 if DATABASE_PROFILE.is_mongodb:
     # Contrib apps whose models need ObjectId primary keys, and the migration

@@ -2,8 +2,9 @@
 
 Runs in ``make test``'s MongoDB contract pass (``MONGODB_URI`` at a host where no
 server listens). Read pipelines come either from ``compile_pipeline`` or, for whole
-requests and service calls, from ``record_commands`` (catalog/tests/mongo_recorder.py),
-which logs what the backend hands to pymongo without any server. Behaviour is tested
+requests and service calls, from ``record_commands`` (shop/testing/mongo.py), which
+logs what the backend hands to pymongo without any server and answers only the reads
+an ``Answer`` names. Behaviour is tested
 on a real database elsewhere; these tests only prove what MongoDB would be sent.
 """
 
@@ -12,40 +13,25 @@ from decimal import Decimal
 
 import pytest
 from bson import Decimal128, ObjectId
-from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.models import User
 from catalog import selectors, services
 from catalog.filters import ProductFilter
 from catalog.models import Category, Product
-from catalog.tests.mongo_recorder import record_commands
-from shop import db
-from shop.testing.mongo import assert_index_friendly, compile_pipeline, contains_operator, describe, stages
+from shop.testing.mongo import (
+    Answer,
+    assert_index_friendly,
+    compile_pipeline,
+    contains_operator,
+    describe,
+    record_commands,
+    stages,
+)
 
 pytestmark = pytest.mark.mongo
 
 PRODUCT_ID = ObjectId("65277a812b73bb530ad77307")
-
-
-@pytest.fixture(autouse=True)
-def standalone_server(monkeypatch):
-    """Answer shop.db's "does the server support transactions?" without a server: no.
-
-    That is the harder case: services must then be correct with single-document
-    conditional updates alone, which is what these tests look at.
-    """
-    monkeypatch.setitem(db._transaction_support, "default", False)
-
-
-@pytest.fixture
-def no_connect(monkeypatch):
-    """Let Django's own atomic() (used by Model.delete()) run without opening a connection.
-
-    On MongoDB that atomic() is a no-op, but it still asks the connection for its
-    autocommit state, which would connect first.
-    """
-    monkeypatch.setattr(connection, "ensure_connection", lambda: None)
 
 
 def product_document(**overrides) -> dict:
@@ -65,17 +51,17 @@ def product_document(**overrides) -> dict:
     }
 
 
-def catalog_responder(collection: str, pipeline: list) -> list[dict]:
-    """Answer counts with 5 and product reads with one product; everything else is empty."""
-    if contains_operator(pipeline, "$facet") or "__count" in str(pipeline):
-        return [{"__count": 5}]
-    if collection == "catalog_product":
-        return [product_document()]
-    return []
+def active_product_answers(**where) -> list[Answer]:
+    """Answer the reads of active products (with ``where`` too): five of them, the first page one."""
+    conditions = {"is_active": True, **where}
+    return [
+        Answer("catalog_product", where=conditions, count=5),
+        Answer("catalog_product", where=conditions, documents=(product_document(),)),
+    ]
 
 
-def reads(log) -> list[tuple[str, list]]:
-    return [(command.collection, command.args[0]) for command in log if command.method == "aggregate"]
+CATALOG = active_product_answers()
+PRODUCT_BY_ID = Answer("catalog_product", where={"_id": PRODUCT_ID}, documents=(product_document(),))
 
 
 def match_of(pipeline: list) -> dict:
@@ -107,10 +93,10 @@ LIST_QUERIES = [
 
 @pytest.mark.parametrize("params", LIST_QUERIES)
 def test_public_product_list_requests_are_plain_match_and_sort_on_products(params):
-    with record_commands(catalog_responder) as log:
+    with record_commands(CATALOG) as recorder:
         response = APIClient().get("/api/v1/products/", params)
     assert response.status_code == 200, response.content
-    sent = reads(log)
+    sent = recorder.reads
     assert [collection for collection, _ in sent] == ["catalog_product", "catalog_product"]  # count, page
     for _, pipeline in sent:
         assert_index_friendly(pipeline)
@@ -124,9 +110,9 @@ def test_public_product_list_requests_are_plain_match_and_sort_on_products(param
 
 
 def test_search_is_an_escaped_case_insensitive_regex_not_an_expression():
-    with record_commands(catalog_responder) as log:
+    with record_commands(CATALOG) as recorder:
         APIClient().get("/api/v1/products/", {"search": "a.b(c"})
-    pipeline = reads(log)[1][1]
+    pipeline = recorder.reads[1][1]
     text = describe(pipeline)
     assert '"$regex": "a\\\\.b\\\\(c"' in text, text
     assert '"$options": "i"' in text
@@ -134,11 +120,11 @@ def test_search_is_an_escaped_case_insensitive_regex_not_an_expression():
 
 
 def test_public_product_detail_is_one_match_on_id_and_active():
-    with record_commands(catalog_responder) as log:
+    with record_commands(CATALOG) as recorder:
         response = APIClient().get(f"/api/v1/products/{PRODUCT_ID}/")
     assert response.status_code == 200
     assert response.json()["id"] == str(PRODUCT_ID)
-    ((collection, pipeline),) = reads(log)
+    ((collection, pipeline),) = recorder.reads
     assert collection == "catalog_product"
     assert_index_friendly(pipeline)
     conditions = match_of(pipeline)["$and"]
@@ -148,19 +134,25 @@ def test_public_product_detail_is_one_match_on_id_and_active():
 
 @pytest.mark.parametrize("bad_id", ["abc", "17", "65277a812b73bb530ad7730", "zz277a812b73bb530ad77307"])
 def test_malformed_object_id_is_404_without_a_query(bad_id):
-    with record_commands(catalog_responder) as log:
+    with record_commands(CATALOG) as recorder:
         response = APIClient().get(f"/api/v1/products/{bad_id}/")
     assert response.status_code == 404
-    assert reads(log) == []
+    assert recorder.reads == []
 
 
 def test_category_list_request_compiles_to_a_sort_on_categories():
     with record_commands(
-        lambda c, p: [{"_id": ObjectId(), "slug": "electronics", "name": "Electronics"}]
-    ) as log:
+        [
+            Answer(
+                "catalog_category",
+                where=None,
+                documents=({"_id": ObjectId(), "slug": "electronics", "name": "Electronics"},),
+            )
+        ]
+    ) as recorder:
         response = APIClient().get("/api/v1/categories/")
     assert response.json() == [{"slug": "electronics", "name": "Electronics"}]
-    ((collection, pipeline),) = reads(log)
+    ((collection, pipeline),) = recorder.reads
     assert collection == "catalog_category"
     assert_index_friendly(pipeline)
 
@@ -168,10 +160,10 @@ def test_category_list_request_compiles_to_a_sort_on_categories():
 def test_staff_product_list_and_detail_include_inactive_products():
     client = APIClient()
     client.force_authenticate(User(pk=ObjectId(), email="staff@example.com", is_staff=True))
-    with record_commands(catalog_responder) as log:
+    with record_commands([*CATALOG, PRODUCT_BY_ID]) as recorder:
         assert client.get("/api/v1/products/", {"search": "x", "ordering": "name"}).status_code == 200
         assert client.get(f"/api/v1/products/{PRODUCT_ID}/").status_code == 200
-    for _, pipeline in reads(log):
+    for _, pipeline in recorder.reads:
         assert_index_friendly(pipeline)
         assert "is_active" not in describe(match_of(pipeline))
 
@@ -198,33 +190,33 @@ def test_ordering_sorts_on_the_indexed_field_then_id():
 # --- services: reads and conditional writes ------------------------------------------------------
 
 
-def service_responder(collection: str, pipeline: list) -> list[dict]:
-    """The category exists; no product clashes; nothing was ordered."""
-    if collection == "catalog_category":
-        return [{"_id": ObjectId(), "slug": "electronics", "name": "Electronics", "a": 1}]
-    return []
+ELECTRONICS = Answer(
+    "catalog_category",
+    where={"slug": "electronics"},
+    documents=({"_id": ObjectId(), "slug": "electronics", "name": "Electronics"},),
+)
 
 
 def test_product_create_checks_then_inserts_one_document():
-    with record_commands(service_responder) as log:
+    with record_commands([ELECTRONICS]) as recorder:
         product = services.product_create(
             sku="EL-9", name="Tablet", category="electronics", price="329.00", stock=4
         )
     assert isinstance(product.pk, ObjectId)
-    kinds = [(command.collection, command.method) for command in log]
+    kinds = [(command.collection, command.method) for command in recorder.log]
     assert kinds[-1] == ("catalog_product", "insert_many")
-    (document,) = log[-1].args[0]
+    (document,) = recorder.log[-1].args[0]
     assert (document["sku"], document["category_id"], document["stock"]) == ("EL-9", "electronics", 4)
     assert document["price"] == Decimal128("329.00") or Decimal(str(document["price"])) == Decimal("329.00")
-    for _collection, pipeline in reads(log):
+    for _collection, pipeline in recorder.reads:
         assert not contains_operator(pipeline, "$lookup"), describe(pipeline)
 
 
 def test_stock_edit_is_one_conditional_update_with_an_increment():
     product = Product(pk=PRODUCT_ID, sku="EL-1", name="Phone", category_id="electronics", stock=10)
-    with record_commands(catalog_responder) as log:
+    with record_commands([PRODUCT_BY_ID]) as recorder:
         services.product_update(product=product, seen_stock=10, stock=4, price="5.00")
-    (update,) = [command for command in log if command.method == "update_many"]
+    (update,) = [command for command in recorder.log if command.method == "update_many"]
     criteria, changes = update.args
     assert update.collection == "catalog_product"
     text = describe(criteria)
@@ -235,59 +227,61 @@ def test_stock_edit_is_one_conditional_update_with_an_increment():
 
 def test_stock_edit_whose_condition_fails_writes_nothing_else():
     product = Product(pk=PRODUCT_ID, sku="EL-1", name="Phone", category_id="electronics", stock=10)
-    with record_commands(lambda c, p: [{"stock": 1}], matched=0) as log, pytest.raises(services.Conflict):
+    current = Answer("catalog_product", where={"_id": PRODUCT_ID}, documents=({"stock": 1},))
+    with record_commands([current], matched=0) as recorder, pytest.raises(services.Conflict):
         services.product_update(product=product, seen_stock=10, stock=0)
-    assert [command.method for command in log].count("update_many") == 1
+    assert [command.method for command in recorder.log].count("update_many") == 1
 
 
-def test_product_delete_checks_order_lines_then_deletes_by_id(no_connect):
+def test_product_delete_checks_order_lines_then_deletes_by_id():
     product = Product(pk=PRODUCT_ID, sku="EL-1", name="Phone", category_id="electronics")
-    with record_commands() as log:
+    with record_commands() as recorder:
         assert services.product_delete(product=product) is True
-    sent = [(command.collection, command.method) for command in log]
+    sent = [(command.collection, command.method) for command in recorder.log]
     assert sent[0] == ("orders_orderline", "aggregate")
     assert sent[-1] == ("catalog_product", "delete_many")
-    assert str(PRODUCT_ID) in describe(log[-1].args[0])
+    assert str(PRODUCT_ID) in describe(recorder.log[-1].args[0])
 
 
 def test_deleting_an_ordered_product_is_an_update_of_is_active():
     product = Product(pk=PRODUCT_ID, sku="EL-1", name="Phone", category_id="electronics")
 
-    def ordered(collection, pipeline):
-        return [{"a": 1}] if collection == "orders_orderline" else [product_document(is_active=False)]
-
-    with record_commands(ordered) as log:
+    ordered = [
+        Answer("orders_orderline", where={"product_id": PRODUCT_ID}, documents=({"a": 1},)),
+        Answer("catalog_product", where={"_id": PRODUCT_ID}, documents=(product_document(is_active=False),)),
+    ]
+    with record_commands(ordered) as recorder:
         assert services.product_delete(product=product) is False
-    writes = [command for command in log if command.method != "aggregate"]
+    writes = [command for command in recorder.log if command.method != "aggregate"]
     assert [(w.collection, w.method) for w in writes] == [("catalog_product", "update_many")]
     assert "is_active" in describe(writes[0].args[1])
 
 
 def test_stock_reserve_and_release_are_conditional_single_document_updates():
-    with record_commands() as log:
+    with record_commands() as recorder:
         services.product_stock_reserve(product_id=PRODUCT_ID, quantity=3)
         services.product_stock_release(product_id=PRODUCT_ID, quantity=3)
-    reserve, release = log
+    reserve, release = recorder.log
     assert '"$gte": 3' in describe(reserve.args[0]) and "is_active" in describe(reserve.args[0])
     assert "$subtract" in describe(reserve.args[1]) and "$add" in describe(release.args[1])
 
 
-def test_category_services_compile(no_connect):
+def test_category_services_compile():
     category = Category(pk=ObjectId(), slug="books", name="Books")
-    with record_commands() as log:
+    with record_commands() as recorder:
         services.category_create(slug="garden", name="Garden")
         services.category_update(category=category, name="Good books")
 
-    def unused_category(collection, pipeline):
-        return (
-            [{"_id": category.pk, "slug": "books", "name": "Books"}]
-            if collection == "catalog_category"
-            else []
-        )
-
-    with record_commands(unused_category) as delete_log:
+    unused_category = Answer(
+        "catalog_category",
+        where={"_id": category.pk},
+        documents=({"_id": category.pk, "slug": "books", "name": "Books"},),
+    )
+    with record_commands([unused_category]) as delete_recorder:
         services.category_delete(category=category)
-    assert [(c.collection, c.method) for c in [*log, *delete_log] if c.method != "aggregate"] == [
+    assert [
+        (c.collection, c.method) for c in [*recorder.log, *delete_recorder.log] if c.method != "aggregate"
+    ] == [
         ("catalog_category", "insert_many"),
         ("catalog_category", "update_many"),
         ("catalog_category", "delete_many"),

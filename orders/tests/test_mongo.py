@@ -9,12 +9,9 @@ behaviour test (those run on SQLite, or on a real MongoDB):
   (``pre_sql_setup()``, ``build_query()``, ``get_pipeline()``) and records it, then
   answers "no rows" instead of sending it. That lets the real endpoint code run
   (view, selector, cursor paginator, details) and shows each pipeline it would send.
-* ``shop.testing.mongo.record_writes`` records the insert/update/delete commands the
-  backend hands to pymongo.
-
-``offline`` lets Django's ``transaction.atomic()`` (a no-op on MongoDB, used by the
-delete collector and the idempotency claim) run without connecting, and tells
-``shop.db.atomic()`` the server has no transactions (a standalone server).
+* ``shop.testing.mongo.record_commands`` records the insert/update/delete commands the
+  backend hands to pymongo, with the session and transaction each carries; its
+  ``hello`` answer says a replica set unless a test asks for a standalone server.
 """
 
 from __future__ import annotations
@@ -25,7 +22,6 @@ from urllib.parse import urlencode
 
 import pytest
 from bson import ObjectId
-from django.db import connections
 from django.utils import timezone
 from rest_framework.test import APIRequestFactory, force_authenticate
 
@@ -35,13 +31,14 @@ from catalog.services import product_stock_release, product_stock_reserve
 from orders import selectors, services
 from orders.models import Actor, IdempotencyRecord, Order, OrderLine, OrderStatus, OrderStatusChange
 from orders.views import OrderDetailView, OrderListCreateView
-from shop import db
 from shop.errors import NotFound
 from shop.testing.mongo import (
+    Answer,
     assert_index_friendly,
     captured_reads,
     compile_pipeline,
     describe,
+    record_commands,
     record_writes,
     stages,
 )
@@ -49,15 +46,6 @@ from shop.testing.mongo import (
 pytestmark = pytest.mark.mongo
 
 OID = "65277a812b73bb530ad77307"
-
-
-@pytest.fixture
-def offline(monkeypatch):
-    """Let transaction.atomic() and shop.db.atomic() run with no server (standalone-server semantics)."""
-    wrapper = connections["default"]
-    monkeypatch.setattr(wrapper, "ensure_connection", lambda: None)
-    monkeypatch.setattr(wrapper, "autocommit", True)
-    monkeypatch.setitem(db._transaction_support, "default", False)
 
 
 def customer() -> User:
@@ -201,17 +189,27 @@ def test_lines_and_history_of_a_page_are_plain_in_queries_without_joins():
 # --- conditional updates and writes ----------------------------------------------------------
 
 
-def test_status_move_is_one_conditional_update_plus_a_history_insert_then_the_version_bump(offline):
+def assert_one_committed_transaction(recorder) -> None:
+    """Every write went out on one session, inside its transaction, and that transaction committed."""
+    assert recorder.writes
+    assert {id(command.session) for command in recorder.writes} == {id(recorder.sessions[0])}
+    assert all(command.in_transaction for command in recorder.writes)
+    assert recorder.events() == ["start_transaction", "commit_transaction", "end_session"]
+
+
+def test_status_move_is_one_conditional_update_plus_a_history_insert_then_the_version_bump():
     customer_id = ObjectId()
     order = Order(pk=ObjectId(OID), customer_id=customer_id, status=OrderStatus.IN_PROGRESS)
-    with captured_reads() as reads, record_writes() as writes:
+    with record_commands() as recorder:
         services.order_set_status(order=order, to_status=OrderStatus.SHIPPED, by=Actor.STAFF)
-    assert reads == []
+    writes = recorder.writes
+    assert recorder.reads == []
     assert [(w.collection, w.method) for w in writes] == [
         ("orders_order", "update_many"),
         ("orders_orderstatuschange", "insert_many"),
         ("accounts_user", "update_many"),
     ]
+    assert_one_committed_transaction(recorder)
     bump_criteria, bump_update = writes[2].args
     assert bump_criteria == {"_id": customer_id}
     assert "$add" in describe(bump_update) and "orders_version" in describe(bump_update)
@@ -227,14 +225,41 @@ def test_status_move_is_one_conditional_update_plus_a_history_insert_then_the_ve
     )
 
 
-def test_cancel_reads_the_lines_with_a_plain_match_and_updates_conditionally(offline):
+def test_on_a_standalone_server_the_same_writes_go_out_without_a_session(settings):
+    settings.MONGODB_ALLOW_STANDALONE = True
+    order = Order(pk=ObjectId(OID), customer_id=ObjectId(), status=OrderStatus.IN_PROGRESS)
+    with record_commands(topology="standalone") as recorder:
+        services.order_set_status(order=order, to_status=OrderStatus.SHIPPED, by=Actor.STAFF)
+    assert [(w.collection, w.method) for w in recorder.writes] == [
+        ("orders_order", "update_many"),
+        ("orders_orderstatuschange", "insert_many"),
+        ("accounts_user", "update_many"),
+    ]
+    assert recorder.sessions == []
+    assert all(command.session is None for command in recorder.writes)
+
+
+def test_cancel_reads_the_lines_with_a_plain_match_and_updates_conditionally():
     order = Order(pk=ObjectId(OID), status=OrderStatus.IN_PROGRESS)
-    with captured_reads() as reads, record_writes() as writes:
+    product_id = ObjectId()
+    line = {"product_id": product_id, "quantity": 2}
+    with record_commands(
+        [Answer("orders_orderline", where={"order_id": ObjectId(OID)}, documents=(line,))]
+    ) as recorder:
         services.order_cancel(order=order, by=Actor.CUSTOMER)
+    reads = recorder.reads
     assert [collection for collection, _ in reads] == ["orders_orderline"]
     assert reads[0][1][0] == {"$match": {"order_id": ObjectId(OID)}}
     assert_index_friendly(reads[0][1])
+    # The read of the lines is inside the transaction too, on the same session.
+    (read,) = [command for command in recorder.log if command.method == "aggregate"]
+    assert read.in_transaction and read.session is recorder.sessions[0]
+    writes = recorder.writes
     assert writes[0].args[1][0]["$set"]["status"] == {"$literal": "CANCELLED"}
+    restock = writes[2]
+    assert restock.collection == "catalog_product"
+    assert str(product_id) in describe(restock.args[0]) and "$add" in describe(restock.args[1])
+    assert_one_committed_transaction(recorder)
 
 
 def test_stock_reservation_is_a_conditional_decrement_and_release_an_increment():
@@ -258,7 +283,7 @@ def test_stock_reservation_is_a_conditional_decrement_and_release_an_increment()
     assert "$add" in describe(release_update)
 
 
-def test_order_lines_and_first_history_entry_are_plain_inserts(offline):
+def test_order_lines_and_first_history_entry_are_plain_inserts():
     now = timezone.now()
     product = Product(pk=ObjectId(), sku="S1", name="Phone", category_id="electronics", price=Decimal("9.99"))
     with record_writes() as writes:
@@ -291,7 +316,7 @@ def test_order_lines_and_first_history_entry_are_plain_inserts(offline):
     assert line["product_id"] == product.pk
 
 
-def test_idempotency_claim_lookup_insert_update_and_release(offline):
+def test_idempotency_claim_lookup_insert_update_and_release():
     user = customer()
     with captured_reads() as reads:
         IdempotencyRecord.objects.filter(user=user, key="k").first()
@@ -313,10 +338,11 @@ def test_idempotency_claim_lookup_insert_update_and_release(offline):
     assert "order_id" in delete_criteria
 
 
-def test_closing_a_deleted_customers_orders_detaches_with_one_update(offline):
+def test_closing_a_deleted_customers_orders_detaches_with_one_update():
     user = customer()
-    with captured_reads() as reads, record_writes() as writes:
+    with record_commands() as recorder:
         services.orders_close_for_deleted_customer(customer=user)
+    reads, writes = recorder.reads, recorder.writes
     # The open orders are found with an indexed match (none here), then one update detaches all.
     assert reads[0][0] == "orders_order"
     assert_index_friendly(reads[0][1])

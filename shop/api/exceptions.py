@@ -7,8 +7,11 @@ as ``products`` for ``insufficient_stock``); validation errors are DRF's
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
+from django.db import DatabaseError, IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -19,6 +22,8 @@ from shop.api.parsers import RequestTooLarge
 
 AUTHENTICATE_HEADER = 'Bearer realm="api"'
 
+logger = logging.getLogger(__name__)
+
 DOMAIN_STATUS = (
     (errors.InvalidInput, status.HTTP_400_BAD_REQUEST),
     (errors.NotAuthenticated, status.HTTP_401_UNAUTHORIZED),
@@ -27,6 +32,7 @@ DOMAIN_STATUS = (
     (errors.Conflict, status.HTTP_409_CONFLICT),
     (errors.Unprocessable, status.HTTP_422_UNPROCESSABLE_ENTITY),
     (errors.Throttled, status.HTTP_429_TOO_MANY_REQUESTS),
+    (errors.Unavailable, status.HTTP_503_SERVICE_UNAVAILABLE),
 )
 
 
@@ -46,7 +52,7 @@ def domain_error_response(exc: errors.ShopError) -> Response:
         data = {exc.field: [exc.message]}
     else:
         data = {"detail": exc.message, "code": exc.code, **exc.extra}
-    if isinstance(exc, errors.Throttled):
+    if isinstance(exc, (errors.Throttled, errors.Unavailable)):
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, errors.NotAuthenticated):
         # RFC 7235: a 401 names the scheme that would be accepted.
@@ -54,8 +60,27 @@ def domain_error_response(exc: errors.ShopError) -> Response:
     return Response(data, status=status_code, headers=headers)
 
 
+def database_error_as_domain_error(exc: DatabaseError) -> errors.ShopError:
+    """Return the domain error a database error that reached a view is answered with.
+
+    Services turn the errors they expect into domain errors; what still arrives is
+    a database that failed or a race the services did not foresee. Neither is the
+    client's fault nor a reason for a 500: a lost race (IntegrityError) is 409, a
+    failing database 503. Both are logged with their traceback.
+    """
+    logger.error("database error reached a view", exc_info=exc)
+    if isinstance(exc, IntegrityError):
+        return errors.Conflict(
+            "The request conflicts with a concurrent change; nothing was changed. Reload and try again.",
+            code="concurrent_change",
+        )
+    return errors.Unavailable()
+
+
 def exception_handler(exc, context):
     """Map domain errors and DRF/Django errors to the v1 error shape with a ``code``."""
+    if isinstance(exc, DatabaseError):
+        exc = database_error_as_domain_error(exc)
     if isinstance(exc, errors.ShopError):
         return domain_error_response(exc)
     if isinstance(exc, RequestDataTooBig):

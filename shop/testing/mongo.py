@@ -9,14 +9,16 @@ compilation (DESIGN.md "The MongoDB contract"):
   missing), ``build_query()`` and ``get_pipeline()``. Anything the backend cannot
   do (``extra()``, many-to-many ``prefetch_related()``, ``select_for_update()``,
   combinators...) raises ``NotSupportedError`` here, failing the test.
-* :func:`captured_reads` runs real code (a view, a service) and records the
-  pipeline of every read it makes, answering "no rows": the backend's
-  ``SQLCompiler.execute_sql`` is swapped for one that builds the pipeline exactly
-  as the original does and logs it instead of sending it.
-* :func:`record_writes` records the commands the backend hands to pymongo for
-  inserts, updates and deletes by swapping the connection's collections for a
-  recorder. It exists only to see what would be sent and never stands in for a
-  database in a behaviour test (those run on SQLite, or on a real MongoDB).
+* :class:`MongoRecorder` (with :func:`captured_reads` and :func:`record_writes` on
+  top) runs real code (a view, a service, a command) and records every command
+  the backend hands to pymongo, reads and writes, with the session and transaction
+  state of each. It replaces only the backend's seam to pymongo (its
+  ``get_collection()``, its ``MongoClient`` and ``database``); the compilers, the
+  backend's ``execute_sql`` and the shop's transaction runner run as in production.
+  Canned documents are given only to the reads they name (:class:`Answer`); faults
+  (:func:`fail_nth_write`, :func:`write_conflict`) make a chosen write or commit
+  fail the way pymongo would. It exists to see what would be sent and never stands
+  in for a database in a behaviour test (those run on SQLite, or on a real MongoDB).
 
 These helpers only make sense in the MongoDB settings profile, where primary keys
 are ObjectIds and ``id`` maps to ``_id`` as in production: tests that use them are
@@ -32,7 +34,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bson import ObjectId
-from django.core.exceptions import EmptyResultSet
 from django.db import connections
 
 UNREACHABLE_MONGODB_URI = "mongodb://127.0.0.1:1/shop?serverSelectionTimeoutMS=200"
@@ -98,19 +99,107 @@ def describe(pipeline: list[dict[str, Any]]) -> str:
     return json.dumps(pipeline, default=str, indent=1)
 
 
+# --- The recorder: what django-mongodb-backend would send to pymongo ----------------------------
+
+WRITE_METHODS = frozenset({"insert_many", "update_many", "delete_many"})
+
+
 @dataclass
 class RecordedCommand:
-    """One pymongo call the backend made: collection, method and arguments."""
+    """One pymongo call the backend made: collection, method, arguments and transaction state.
+
+    ``session`` is the session the backend passed (None outside a transaction) and
+    ``in_transaction`` whether that session was inside a transaction at the time.
+    ``error`` is the fault the recorder raised instead of answering, if any.
+    """
 
     collection: str
     method: str
     args: tuple
     kwargs: dict
+    session: Any = None
+    in_transaction: bool = False
+    error: BaseException | None = None
+
+    @property
+    def is_write(self) -> bool:
+        """Return whether this is an insert, update or delete."""
+        return self.method in WRITE_METHODS
+
+    @property
+    def pipeline(self) -> list[dict[str, Any]]:
+        """Return the aggregation pipeline of a read."""
+        assert self.method == "aggregate", f"{self.method} has no pipeline"
+        return self.args[0]
+
+
+def conjuncts(match: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the conditions a ``$match`` document ANDs together, ``$and`` lists flattened.
+
+    ``{"a": 1, "$and": [{"b": 2}, {"c": 3}]}`` gives ``[{"a": 1}, {"b": 2}, {"c": 3}]``.
+    """
+    found: list[dict[str, Any]] = []
+    for key, value in match.items():
+        if key == "$and":
+            for item in value:
+                found.extend(conjuncts(item))
+        else:
+            found.append({key: value})
+    return found
+
+
+def first_match(pipeline: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Return the pipeline's first ``$match`` document, or None if it filters nothing."""
+    return next((stage["$match"] for stage in pipeline if "$match" in stage), None)
+
+
+def is_count(pipeline: list[dict[str, Any]]) -> bool:
+    """Return whether the pipeline is the backend's count (a ``$facet`` grouping ``__count``)."""
+    return any("$facet" in stage and "__count" in describe(stage["$facet"]) for stage in pipeline)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Canned documents for exactly the reads that ask for them.
+
+    The answer is given to a read of ``collection`` only when every condition of
+    ``where`` is one of the ANDed conditions of the pipeline's ``$match`` (compared
+    as BSON values); ``where=None`` matches only a pipeline with no ``$match`` at all.
+    ``count`` answers the backend's count pipelines instead of row reads. A read that
+    no answer matches gets no documents, as a database holding none of them would.
+    """
+
+    collection: str
+    where: dict[str, Any] | None
+    documents: tuple[dict[str, Any], ...] = ()
+    count: int | None = None
+
+    def __post_init__(self):
+        if self.where == {}:
+            raise ValueError("An Answer must name the conditions it answers (where=None: no $match at all).")
+
+    def matches(self, collection: str, pipeline: list[dict[str, Any]]) -> bool:
+        """Return whether this answer is for ``pipeline`` on ``collection``."""
+        if collection != self.collection or is_count(pipeline) != (self.count is not None):
+            return False
+        match = first_match(pipeline)
+        if self.where is None:
+            return match is None
+        if match is None:
+            return False
+        present = conjuncts(match)
+        return all({key: value} in present for key, value in self.where.items())
+
+    def result(self) -> list[dict[str, Any]]:
+        """Return the documents the backend reads for this answer."""
+        if self.count is not None:
+            return [{"__count": self.count}] if self.count else []
+        return [dict(document) for document in self.documents]
 
 
 @dataclass
 class WriteResult:
-    """Stand-in for pymongo's result objects, so the backend's code path completes."""
+    """pymongo's result objects as far as the backend reads them."""
 
     matched_count: int = 1
     modified_count: int = 1
@@ -118,73 +207,327 @@ class WriteResult:
     inserted_ids: list = field(default_factory=list)
 
 
-class _RecordingCollection:
-    """Record write calls; refuse reads (a read here would be a harness misuse)."""
+class _Cursor:
+    """The part of a pymongo CommandCursor the backend uses (iteration and ``next()``)."""
 
-    def __init__(self, name: str, log: list[RecordedCommand]):
+    def __init__(self, documents):
+        self._documents = iter(documents)
+
+    def __iter__(self):
+        return self._documents
+
+    def next(self):
+        return next(self._documents)
+
+
+class RecordingSession:
+    """A client session: records transaction starts, commits and aborts in the recorder."""
+
+    def __init__(self, recorder: MongoRecorder):
+        self.recorder = recorder
+        self.in_transaction = False
+        self.ended = False
+        self.commits = 0
+
+    def _event(self, name: str, **details) -> None:
+        self.recorder.transaction_events.append((name, self, details))
+
+    def start_transaction(self, read_concern=None, write_concern=None, **options):
+        """Start a transaction (refused while one is in progress, as pymongo does)."""
+        from pymongo.errors import InvalidOperation
+
+        if self.in_transaction:
+            raise InvalidOperation("Transaction already in progress")
+        self.in_transaction = True
+        self._event("start_transaction", read_concern=read_concern, write_concern=write_concern)
+
+    def commit_transaction(self):
+        """Commit, or raise the recorder's ``commit_fault`` for this commit."""
+        self.commits += 1
+        error = self.recorder.commit_fault(self.commits) if self.recorder.commit_fault else None
+        self._event("commit_transaction", error=error)
+        if error is not None:
+            if not error.has_error_label("UnknownTransactionCommitResult"):
+                self.in_transaction = False
+            raise error
+        self.in_transaction = False
+
+    def abort_transaction(self):
+        """Abort the transaction."""
+        self._event("abort_transaction")
+        self.in_transaction = False
+
+    def end_session(self):
+        """End the session."""
+        self.ended = True
+        self._event("end_session")
+
+
+class _Admin:
+    def __init__(self, recorder: MongoRecorder):
+        self.recorder = recorder
+
+    def command(self, name, *args, **kwargs):
+        if name != "hello":
+            raise AssertionError(f"the recorder answers only hello on admin, not {name!r}")
+        self.recorder.commands.append(("admin", name))
+        return dict(HELLO_ANSWERS[self.recorder.topology])
+
+
+class _Client:
+    """The MongoClient as the shop and the backend use it: sessions and ``admin.command("hello")``."""
+
+    def __init__(self, recorder: MongoRecorder):
+        self.recorder = recorder
+        self.admin = _Admin(recorder)
+
+    def start_session(self, **options):
+        session = RecordingSession(self.recorder)
+        self.recorder.sessions.append(session)
+        return session
+
+
+class _Database:
+    def __init__(self, recorder: MongoRecorder):
+        self.recorder = recorder
+
+    def command(self, name, *args, **kwargs):
+        if name != "ping":
+            raise AssertionError(f"the recorder answers only ping on the database, not {name!r}")
+        self.recorder.commands.append(("database", name))
+        return {"ok": 1.0}
+
+
+class _Collection:
+    def __init__(self, name: str, recorder: MongoRecorder):
         self.name = name
-        self.log = log
+        self.recorder = recorder
 
-    def _record(self, method: str, args, kwargs) -> None:
-        self.log.append(RecordedCommand(self.name, method, args, kwargs))
+    def _record(self, method: str, args: tuple, kwargs: dict) -> RecordedCommand:
+        session = kwargs.get("session")
+        command = RecordedCommand(
+            self.name,
+            method,
+            args,
+            kwargs,
+            session=session,
+            in_transaction=bool(session is not None and session.in_transaction),
+        )
+        self.recorder.log.append(command)
+        if command.is_write:
+            self.recorder.writes.append(command)
+            error = self.recorder.fault(command) if self.recorder.fault else None
+            if error is not None:
+                command.error = error
+                raise error
+        return command
+
+    def aggregate(self, pipeline, *args, **kwargs):
+        self._record("aggregate", (pipeline, *args), kwargs)
+        self.recorder.reads.append((self.name, pipeline))
+        for answer in self.recorder.answers:
+            if answer.matches(self.name, pipeline):
+                return _Cursor(answer.result())
+        return _Cursor([])
 
     def insert_many(self, documents, *args, **kwargs):
         documents = list(documents)
         self._record("insert_many", (documents, *args), kwargs)
-        return WriteResult(inserted_ids=[ObjectId() for _ in documents])
+        return WriteResult(inserted_ids=[document.get("_id", ObjectId()) for document in documents])
 
     def update_many(self, *args, **kwargs):
-        self._record("update_many", args, kwargs)
-        return WriteResult()
+        command = self._record("update_many", args, kwargs)
+        matched = self.recorder.matched(command) if callable(self.recorder.matched) else self.recorder.matched
+        return WriteResult(matched_count=matched, modified_count=matched)
 
     def delete_many(self, *args, **kwargs):
         self._record("delete_many", args, kwargs)
         return WriteResult()
 
     def __getattr__(self, name):
-        raise AssertionError(f"record_writes() saw a {name}() on {self.name}; only writes are recorded")
+        raise AssertionError(f"the recorder saw an unexpected {name}() on {self.name}")
 
 
-@contextlib.contextmanager
-def record_writes(using: str = "default"):
-    """Record the write commands django-mongodb-backend sends to pymongo in the block.
+_HELLO_COMMON = {"isWritablePrimary": True, "logicalSessionTimeoutMinutes": 30, "ok": 1.0}
+HELLO_ANSWERS = {
+    "replica set": {**_HELLO_COMMON, "setName": "rs0"},
+    "sharded cluster": {**_HELLO_COMMON, "msg": "isdbgrid"},
+    "standalone": dict(_HELLO_COMMON),
+}
 
-    Yields the list the commands are appended to. Nothing reaches a server.
+
+class MongoRecorder:
+    """Record every command django-mongodb-backend hands to pymongo, without a server.
+
+    The seam is the backend's own: ``DatabaseWrapper.get_collection()`` (every read
+    and write the compilers send goes through it), the ``MongoClient`` it keeps as
+    ``connection.connection`` (sessions for transactions, ``hello``) and its
+    ``database`` (``ping``). Everything above the seam is the backend's and the
+    shop's real code: compilers, ``execute_sql``, the transaction runner.
+
+    * ``answers``: canned documents, each given only to the reads it names (:class:`Answer`).
+    * ``topology``: what ``hello`` says (``"replica set"``, ``"sharded cluster"``, ``"standalone"``).
+    * ``matched``: the matched count of every ``update_many`` (an int, or a function of
+      the :class:`RecordedCommand`); 0 shows a conditional update whose condition failed.
+    * ``fault``: a function of each write command returning an exception to raise
+      instead of answering (see :func:`fail_nth_write`), or None.
+    * ``commit_fault``: a function of the commit's number returning an exception, or None.
+
+    It shows what would be sent; it never stands in for a database in a behaviour
+    test (those run on SQLite, or on a real MongoDB).
     """
-    connection = mongo_connection(using)
-    log: list[RecordedCommand] = []
-    original = connection.get_collection
-    connection.get_collection = lambda name, **kwargs: _RecordingCollection(name, log)
-    try:
-        yield log
-    finally:
-        connection.get_collection = original
+
+    def __init__(
+        self,
+        answers=(),
+        *,
+        topology: str = "replica set",
+        matched=1,
+        fault=None,
+        commit_fault=None,
+        using: str = "default",
+    ):
+        self.answers = list(answers)
+        self.topology = topology
+        self.matched = matched
+        self.fault = fault
+        self.commit_fault = commit_fault
+        self.using = using
+        self.log: list[RecordedCommand] = []
+        self.reads: list[tuple[str, list]] = []
+        self.writes: list[RecordedCommand] = []
+        self.sessions: list[RecordingSession] = []
+        self.transaction_events: list[tuple[str, RecordingSession, dict]] = []
+        self.commands: list[tuple[str, str]] = []
+        self._saved: dict[str, Any] = {}
+
+    def __enter__(self) -> MongoRecorder:
+        from shop import transactions
+
+        connection = mongo_connection(self.using)
+        self._saved = {name: connection.__dict__.get(name, _MISSING) for name in _PATCHED}
+        connection.get_collection = lambda name, **kwargs: _Collection(name, self)
+        # The client below is the connection: nothing to connect to (pytest-django's
+        # database blocker patches ensure_connection() on the class, so it is set here).
+        connection.ensure_connection = lambda: None
+        connection.connection = _Client(self)
+        connection.__dict__["database"] = _Database(self)
+        connection.autocommit = True  # as connect() leaves it
+        connection.session = None
+        connection.in_atomic_block_mongo = False
+        transactions.forget_topologies()
+        return self
+
+    def __exit__(self, *exc_info):
+        from shop import transactions
+
+        connection = mongo_connection(self.using)
+        for name, value in self._saved.items():
+            if value is _MISSING:
+                connection.__dict__.pop(name, None)
+            else:
+                connection.__dict__[name] = value
+        transactions.forget_topologies()
+
+    @property
+    def attempts(self) -> list[list[RecordedCommand]]:
+        """Return the writes grouped by the session (transaction attempt) that carried them."""
+        groups: dict[int, list[RecordedCommand]] = {}
+        for command in self.writes:
+            groups.setdefault(id(command.session), []).append(command)
+        return list(groups.values())
+
+    def events(self) -> list[str]:
+        """Return the names of the transaction events in order (start, commit, abort, end)."""
+        return [name for name, _session, _details in self.transaction_events]
+
+
+_MISSING = object()
+_PATCHED = (
+    "get_collection",
+    "ensure_connection",
+    "connection",
+    "database",
+    "autocommit",
+    "session",
+    "in_atomic_block_mongo",
+)
+
+
+def record_commands(answers=(), **options) -> MongoRecorder:
+    """Return a :class:`MongoRecorder`; use it as a context manager.
+
+    ``with record_commands([...]) as recorder:`` records the block's commands.
+    """
+    return MongoRecorder(answers, **options)
 
 
 @contextlib.contextmanager
-def captured_reads():
-    """Record ``(collection, pipeline)`` of every read made in the block; answer no rows."""
-    from django_mongodb_backend.compiler import SQLCompiler
+def captured_reads(answers=(), **options):
+    """Record ``(collection, pipeline)`` of every read made in the block; yield the list.
 
-    log: list[tuple[str, list]] = []
-    original = SQLCompiler.execute_sql
+    Reads no answer names get no documents. Built on :class:`MongoRecorder`, so the
+    pipelines are built and sent by the backend's own ``execute_sql``.
+    """
+    with MongoRecorder(answers, **options) as recorder:
+        yield recorder.reads
 
-    def execute_sql(self, result_type="multi", chunked_fetch=False, chunk_size=100):
-        self.pre_sql_setup()
-        columns = (
-            self.columns
-            if self.query.annotations or not self.query.default_cols or self.query.distinct
-            else None
-        )
-        try:
-            query = self.build_query(columns)
-        except EmptyResultSet:  # as the original: nothing to send
-            return [] if result_type == "multi" else None
-        log.append((self.collection_name, query.get_pipeline()))
-        return [] if result_type == "multi" else None
 
-    SQLCompiler.execute_sql = execute_sql
-    try:
-        yield log
-    finally:
-        SQLCompiler.execute_sql = original
+@contextlib.contextmanager
+def record_writes(answers=(), **options):
+    """Record the write commands sent in the block (reads get no documents); yield their list."""
+    with MongoRecorder(answers, **options) as recorder:
+        yield recorder.writes
+
+
+# --- Faults -------------------------------------------------------------------------------------
+
+
+def write_conflict():
+    """Return the error MongoDB gives a transaction that lost a write conflict (transient)."""
+    from pymongo.errors import OperationFailure
+
+    return OperationFailure(
+        "WriteConflict error: this operation conflicted with another operation. Please retry your operation.",
+        code=112,
+        details={"code": 112, "codeName": "WriteConflict", "errorLabels": ["TransientTransactionError"]},
+    )
+
+
+def server_error():
+    """Return a non-transient server error (the write was refused, nothing applied)."""
+    from pymongo.errors import OperationFailure
+
+    return OperationFailure("injected fault", code=1, details={"code": 1, "codeName": "InternalError"})
+
+
+def unknown_commit_result():
+    """Return the error of a commit whose outcome the driver could not learn."""
+    from pymongo.errors import AutoReconnect
+
+    error = AutoReconnect("connection closed while committing")
+    error._add_error_label("UnknownTransactionCommitResult")
+    return error
+
+
+def fail_nth_write(n: int, make_error=server_error):
+    """Return a recorder ``fault`` that raises ``make_error()`` on the ``n``-th write command (1-based)."""
+    seen = 0
+
+    def fault(command: RecordedCommand):
+        nonlocal seen
+        seen += 1
+        return make_error() if seen == n else None
+
+    return fault
+
+
+def fail_every_write(make_error=write_conflict, *, collection: str | None = None):
+    """Return a recorder ``fault`` that raises ``make_error()`` on every write (of ``collection``)."""
+
+    def fault(command: RecordedCommand):
+        if collection is None or command.collection == collection:
+            return make_error()
+        return None
+
+    return fault

@@ -39,13 +39,13 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
 from catalog.models import Category, Product
 from orders.models import Actor, Order, OrderLine, OrderStatus, OrderStatusChange
-from shop.db import atomic
 
 BENCH_CUSTOMER_EMAIL = "bench-customer@example.com"
 BENCH_WRITER_EMAIL = "bench-writer@example.com"
@@ -214,7 +214,7 @@ class Command(BaseCommand):
             User(email=BENCH_WRITER_EMAIL, password=password, first_name="Bench", last_name="Writer"),
             User(email=BENCH_STAFF_EMAIL, password=password, is_staff=True, first_name="Bench"),
         ]
-        with atomic():
+        with transaction.atomic():
             User.objects.bulk_create(users, batch_size=1000)
         # bulk_create sets primary keys on both backends, but read them back by email so
         # the command does not depend on it.
@@ -249,7 +249,7 @@ class Command(BaseCommand):
                 orders.append(order)
                 lines.append(order_lines)
                 history.append(moves)
-            with atomic():
+            with transaction.atomic():
                 Order.objects.bulk_create(orders)
                 for order, order_lines, moves in zip(orders, lines, history, strict=True):
                     for item in order_lines:
