@@ -16,6 +16,7 @@ from django.utils.html import format_html
 
 from catalog import services
 from catalog.models import Category, Product
+from shop import transactions
 from shop.errors import Conflict, InvalidInput, ShopError
 
 PRODUCT_FORM_FIELDS = ("sku", "name", "category", "description", "price", "stock", "is_active")
@@ -110,6 +111,16 @@ class ProductAdmin(admin.ModelAdmin):
     def category_slug(self, product: Product) -> str:
         """Show the category slug stored on the product (no query per row)."""
         return product.category_id
+
+    def changelist_view(self, request, extra_context=None):
+        """Save an edited list (several products at once) as one business operation.
+
+        Django wraps the list's saves in ``transaction.atomic()``, which does nothing
+        on MongoDB; ``shop.transactions.run`` makes them one transaction there too.
+        """
+        if request.method == "POST" and "_save" in request.POST:
+            return transactions.run(lambda: super(ProductAdmin, self).changelist_view(request, extra_context))
+        return super().changelist_view(request, extra_context)
 
     def get_changelist_form(self, request, **kwargs):
         """Use the validating product form for the editable list too."""

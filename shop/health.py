@@ -7,6 +7,8 @@ from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
+from shop import errors, transactions
+
 logger = logging.getLogger(__name__)
 
 SAFE_METHODS = ("GET", "HEAD")
@@ -39,21 +41,32 @@ def healthz(request):
 @never_cache
 @json_require_safe
 def readyz(request):
-    """Answer 200 when the active database answers a ping, else 503."""
+    """Answer 200 when the database answers and can serve in its mode, else 503.
+
+    ``database`` names the vendor and how operations are made all-or-nothing
+    (``"mongodb (replica set, transactions)"``). A standalone MongoDB server is not
+    ready in production unless ``MONGODB_ALLOW_STANDALONE`` is set.
+    """
     try:
         ping_database()
+        label = transactions.describe_database()
+        transactions.transaction_mode()
+    except errors.StandaloneRefused as exc:
+        logger.error("readiness check failed: %s", exc.message)
+        return unavailable(database=label, detail=exc.message, code=exc.code)
     except Exception as exc:  # any driver error means "not ready", never a 500
         logger.warning("readiness check failed: %s", exc)
-        return JsonResponse(
-            {
-                "status": "unavailable",
-                "database": connection.vendor,
-                "detail": "The database did not answer.",
-                "code": "database_unavailable",
-            },
-            status=503,
+        return unavailable(
+            database=connection.vendor, detail="The database did not answer.", code="database_unavailable"
         )
-    return JsonResponse({"status": "ok", "database": connection.vendor})
+    return JsonResponse({"status": "ok", "database": label})
+
+
+def unavailable(*, database: str, detail: str, code: str) -> JsonResponse:
+    """Return the 503 of ``/readyz``."""
+    return JsonResponse(
+        {"status": "unavailable", "database": database, "detail": detail, "code": code}, status=503
+    )
 
 
 def ping_database() -> None:

@@ -10,7 +10,9 @@ repeat them:
   unsafe request authenticated by session fails its CSRF check;
 - 404 when the path names an object, or the list is paginated (an invalid page or
   cursor is a 404 in DRF);
-- 413 and 415 when the operation reads a JSON body.
+- 413 and 415 when the operation reads a JSON body;
+- 503 on every operation: the database is unavailable or busy, or concurrent
+  transactions kept conflicting beyond the retry budget (``shop.transactions``).
 
 Errors that come from business rules (409, 422, 429 and the 401 of the token
 endpoints) are declared on the views with ``error_responses(...)``. Every 401
@@ -95,6 +97,16 @@ ERROR_DESCRIPTIONS = {
     415: "Unsupported media type: send `application/json`.",
     422: "The request is well-formed but cannot be processed as sent.",
     429: "Too many attempts; retry after `Retry-After` seconds.",
+    503: "The database is unavailable (`database_unavailable`, `database_misconfigured`) or busy "
+    "(`database_busy`), or concurrent changes kept conflicting (`transaction_conflict`): nothing was "
+    "changed; retry after `Retry-After` seconds. `commit_outcome_unknown`: the change may have been "
+    "saved; check, or repeat it with the same `Idempotency-Key`.",
+}
+
+RETRY_AFTER_HEADER = {
+    "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    "required": True,
+    "description": "Seconds to wait before the next attempt.",
 }
 
 RESPONSE_HEADERS = {
@@ -105,13 +117,8 @@ RESPONSE_HEADERS = {
             "description": "The accepted scheme: `Bearer`.",
         }
     },
-    "429": {
-        "Retry-After": {
-            "schema": {"type": "string", "pattern": "^[0-9]+$"},
-            "required": True,
-            "description": "Seconds to wait before the next attempt.",
-        }
-    },
+    "429": {"Retry-After": RETRY_AFTER_HEADER},
+    "503": {"Retry-After": RETRY_AFTER_HEADER},
 }
 
 
@@ -201,6 +208,7 @@ class ShopAutoSchema(AutoSchema):
             statuses.add(404)
         if reads_body:
             statuses.update((413, 415))
+        statuses.add(503)
         return sorted(statuses)
 
     def _get_response_bodies(self, direction="response"):

@@ -227,7 +227,6 @@ class RecordingSession:
         self.recorder = recorder
         self.in_transaction = False
         self.ended = False
-        self.commits = 0
 
     def _event(self, name: str, **details) -> None:
         self.recorder.transaction_events.append((name, self, details))
@@ -242,9 +241,9 @@ class RecordingSession:
         self._event("start_transaction", read_concern=read_concern, write_concern=write_concern)
 
     def commit_transaction(self):
-        """Commit, or raise the recorder's ``commit_fault`` for this commit."""
-        self.commits += 1
-        error = self.recorder.commit_fault(self.commits) if self.recorder.commit_fault else None
+        """Commit, or raise the recorder's ``commit_fault`` for this commit (numbered across sessions)."""
+        self.recorder.commits += 1
+        error = self.recorder.commit_fault(self.recorder.commits) if self.recorder.commit_fault else None
         self._event("commit_transaction", error=error)
         if error is not None:
             if not error.has_error_label("UnknownTransactionCommitResult"):
@@ -332,8 +331,11 @@ class _Collection:
 
     def insert_many(self, documents, *args, **kwargs):
         documents = list(documents)
+        for document in documents:
+            # pymongo gives each document its _id client-side; ``ids`` pins the first one per collection.
+            document.setdefault("_id", self.recorder.ids.pop(self.name, None) or ObjectId())
         self._record("insert_many", (documents, *args), kwargs)
-        return WriteResult(inserted_ids=[document.get("_id", ObjectId()) for document in documents])
+        return WriteResult(inserted_ids=[document["_id"] for document in documents])
 
     def update_many(self, *args, **kwargs):
         command = self._record("update_many", args, kwargs)
@@ -371,7 +373,11 @@ class MongoRecorder:
       the :class:`RecordedCommand`); 0 shows a conditional update whose condition failed.
     * ``fault``: a function of each write command returning an exception to raise
       instead of answering (see :func:`fail_nth_write`), or None.
-    * ``commit_fault``: a function of the commit's number returning an exception, or None.
+    * ``ids``: ``{collection: ObjectId}``, the ``_id`` the next document inserted into
+      that collection gets (pymongo makes ids client-side), so a test can answer
+      later reads of it.
+    * ``commit_fault``: a function of the commit's number (1 for the block's first commit)
+      returning an exception to raise, or None.
 
     It shows what would be sent; it never stands in for a database in a behaviour
     test (those run on SQLite, or on a real MongoDB).
@@ -385,6 +391,7 @@ class MongoRecorder:
         matched=1,
         fault=None,
         commit_fault=None,
+        ids: dict[str, ObjectId] | None = None,
         using: str = "default",
     ):
         self.answers = list(answers)
@@ -392,6 +399,7 @@ class MongoRecorder:
         self.matched = matched
         self.fault = fault
         self.commit_fault = commit_fault
+        self.ids = dict(ids or {})
         self.using = using
         self.log: list[RecordedCommand] = []
         self.reads: list[tuple[str, list]] = []
@@ -399,6 +407,7 @@ class MongoRecorder:
         self.sessions: list[RecordingSession] = []
         self.transaction_events: list[tuple[str, RecordingSession, dict]] = []
         self.commands: list[tuple[str, str]] = []
+        self.commits = 0
         self._saved: dict[str, Any] = {}
 
     def __enter__(self) -> MongoRecorder:

@@ -22,7 +22,7 @@ def test_healthz_answers_ok_without_authentication(api_client):
 def test_readyz_pings_the_database_and_names_it(api_client):
     response = api_client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": connection.vendor}
+    assert response.json() == {"status": "ok", "database": f"{connection.vendor} (transactions)"}
 
 
 def test_readyz_is_503_with_json_when_the_database_does_not_answer(tmp_path):

@@ -37,6 +37,8 @@ V1_OPERATIONS = {
     ("post", "/api/v1/orders/{order_id}/cancel/"): {400, 401, 403, 404, 409, 413, 415},
     ("post", "/api/v1/orders/{order_id}/status/"): {400, 401, 403, 404, 409, 413, 415},
 }
+# Every operation may find the database unavailable or busy (shop.transactions): 503.
+V1_OPERATIONS = {operation: codes | {503} for operation, codes in V1_OPERATIONS.items()}
 PUBLIC = {
     ("post", "/api/v1/auth/register/"),
     ("post", "/api/v1/auth/token/"),
@@ -121,13 +123,14 @@ def test_errors_use_the_detail_and_code_component_and_400_also_the_validation_sh
                 assert "#/components/schemas/ValidationError" in refs, (method, path)
 
 
-def test_401_names_www_authenticate_and_429_retry_after_as_required_headers(document):
+def test_401_names_www_authenticate_and_429_and_503_retry_after_as_required_headers(document):
     for method, path, operation in operations(document):
         responses = operation["responses"]
         if "401" in responses:
             assert responses["401"]["headers"]["WWW-Authenticate"]["required"] is True, (method, path)
-        if "429" in responses:
-            assert responses["429"]["headers"]["Retry-After"]["required"] is True, (method, path)
+        for code in ("429", "503"):
+            if code in responses:
+                assert responses[code]["headers"]["Retry-After"]["required"] is True, (method, path)
 
 
 def test_the_insufficient_stock_conflict_lists_the_short_products(document):

@@ -1,0 +1,84 @@
+"""The transaction runner on SQLite: modes, nesting, and SQLite's lock beyond its busy timeout."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from django.db import IntegrityError, connection
+
+from accounts.models import User
+from accounts.tests.factories import UserFactory
+from catalog.tests.factories import ProductFactory
+from conftest import bearer_client
+from shop import transactions
+
+
+def test_sql_databases_use_transactions_and_say_so():
+    assert transactions.transaction_mode() is transactions.Mode.SQL
+    assert transactions.describe_database() == "sqlite (transactions)"
+    with transactions.transactions_disabled():
+        assert transactions.transaction_mode() is transactions.Mode.NONE
+    assert transactions.transaction_mode() is transactions.Mode.SQL
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_operation_is_rolled_back_whole_and_nested_operations_join_it():
+    user = UserFactory()
+
+    def outer():
+        transactions.run(lambda: User.objects.filter(pk=user.pk).update(first_name="Inner"))
+        User.objects.filter(pk=user.pk).update(last_name="Outer")
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        transactions.run(outer)
+    user.refresh_from_db()
+    assert user.first_name != "Inner"
+    assert user.last_name != "Outer"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_undo_actions_run_only_without_a_transaction_newest_first():
+    done = []
+
+    def operation():
+        transactions.on_failure("first", lambda: done.append("undo first"))
+        transactions.on_failure("second", lambda: done.append("undo second"))
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        transactions.run(operation)
+    assert done == []  # the rollback is the compensation
+    with transactions.transactions_disabled(), pytest.raises(RuntimeError):
+        transactions.run(operation)
+    assert done == ["undo second", "undo first"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_integrity_error_is_recovered_in_place_outside_mongodb_transactions():
+    transactions.rerun_if_in_transaction(IntegrityError("duplicate"))  # returns: SQL keeps savepoints
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_locked_beyond_its_busy_timeout_is_a_clean_503():
+    """A real lock: another connection holds SQLite's write lock while an order is placed."""
+    product = ProductFactory(stock=5)
+    client = bearer_client(UserFactory())
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout = 50")  # instead of the production 20 s
+    other = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        response = client.post(
+            "/api/v1/orders/", {"items": [{"product": str(product.pk), "quantity": 1}]}, format="json"
+        )
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert response.status_code == 503, response.content
+    assert response.json()["code"] == "database_busy"
+    assert response["Retry-After"] == "1"
+    product.refresh_from_db()
+    assert product.stock == 5
