@@ -445,10 +445,26 @@ def _transaction_end(connection, session, *, committed: bool) -> None:
     """Detach the session from the connection; run the on_commit callbacks after a commit."""
     connection.session = None
     connection.in_atomic_block_mongo = False
+    hooks, connection.run_on_commit = connection.run_on_commit, []
     try:
         session.end_session()
     finally:
         if committed:
-            connection.run_and_clear_commit_hooks()
-        else:
-            connection.run_on_commit = []
+            _run_commit_hooks(hooks)
+
+
+def _run_commit_hooks(hooks) -> None:
+    """Run the ``on_commit()`` callbacks of a committed MongoDB transaction, in order.
+
+    Not ``connection.run_and_clear_commit_hooks()``: that refuses to run inside
+    Django's own ``atomic()``, which the admin opens around its views although it
+    does nothing on MongoDB; the transaction here has really committed.
+    """
+    for _savepoints, callback, robust in hooks:
+        if not robust:
+            callback()
+            continue
+        try:
+            callback()
+        except Exception:
+            logger.exception("on_commit callback %s failed", getattr(callback, "__qualname__", callback))

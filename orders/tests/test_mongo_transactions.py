@@ -412,3 +412,38 @@ def test_a_duplicate_key_inside_a_transaction_reruns_instead_of_writing_on():
     assert kinds(first) == CREATION_WRITES[:1]  # nothing more was sent in the aborted transaction
     assert kinds(second) == CREATION_WRITES
     assert recorder.events()[:3] == ["start_transaction", "abort_transaction", "end_session"]
+
+
+def test_on_commit_callbacks_run_after_the_commit_even_inside_djangos_atomic():
+    """The admin opens Django's atomic() around its views; on MongoDB it does nothing, ours commits."""
+    from django.db import transaction
+
+    from shop import transactions
+
+    ran = []
+
+    def operation():
+        transaction.on_commit(lambda: ran.append("after commit"))
+        assert ran == []
+        return "done"
+
+    with record_commands() as recorder, transaction.atomic():
+        assert transactions.run(operation) == "done"
+    assert ran == ["after commit"]
+    assert recorder.events() == ["start_transaction", "commit_transaction", "end_session"]
+
+
+def test_on_commit_callbacks_are_dropped_when_the_transaction_aborts():
+    from django.db import transaction
+
+    from shop import transactions
+
+    ran = []
+
+    def operation():
+        transaction.on_commit(lambda: ran.append("after commit"))
+        raise RuntimeError("boom")
+
+    with record_commands(), pytest.raises(RuntimeError):
+        transactions.run(operation)
+    assert ran == []
