@@ -1,8 +1,10 @@
-"""The shop's user model: the email address is the login name."""
+"""Accounts models: users (the email address is the login name), revoked tokens, login counters, sessions."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils import timezone
 
@@ -82,6 +84,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["email"]
+        indexes = [
+            # unique=True makes a unique index that MongoDB creates as partial
+            # ({email: {$type: "string"}}, django-mongodb-backend 5.2.x), which an equality
+            # match does not use; this plain index serves the login lookup by email.
+            models.Index(fields=["email"], name="accounts_user_email_lookup"),
+        ]
 
     def __str__(self) -> str:
         return self.email
@@ -114,6 +122,8 @@ class RevokedToken(models.Model):
 
     class Meta:
         ordering = ["expires_at"]
+        # The revocation check by jti (see User.Meta for why unique=True is not enough on MongoDB).
+        indexes = [models.Index(fields=["jti"], name="accounts_revoked_jti_lookup")]
 
     def __str__(self) -> str:
         return self.jti
@@ -143,13 +153,47 @@ class LoginFailureCounter(models.Model):
     class Meta:
         ordering = ["scope", "key", "window_start"]
         constraints = [
-            # One row per scope, key and bucket: the unique index also serves the
-            # lookup (scope, key, window_start >= cutoff) and makes creation race-safe.
+            # One row per scope, key and bucket: creation is race-safe.
             models.UniqueConstraint(
                 fields=["scope", "key", "window_start"], name="accounts_login_failure_bucket_unique"
             ),
         ]
-        indexes = [models.Index(fields=["window_start"], name="accounts_login_failure_start")]
+        indexes = [
+            # The bump (scope, key, window_start) and the read of the window
+            # (scope, key, window_start >= cutoff); on MongoDB the unique index is
+            # partial and serves neither (see User.Meta).
+            models.Index(fields=["scope", "key", "window_start"], name="accounts_login_failure_lookup"),
+            models.Index(fields=["window_start"], name="accounts_login_failure_start"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key[:8]} @ {self.window_start:%Y-%m-%d %H:%M:%S} = {self.count}"
+
+
+class UserSession(AbstractBaseSession):
+    """A browser session (the admin, the browsable API), stored with the user it belongs to.
+
+    Django's own session model keeps only the key, so the sessions of one user cannot
+    be found without decoding every row; ``user`` makes "end every session of this
+    user" one indexed delete. ``accounts.sessions.SessionStore`` fills it in.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "session"
+        indexes = [
+            # The lookup by key (and expiry) on every request with a session cookie; the
+            # primary key's unique index is partial on MongoDB and serves no equality
+            # there (see User.Meta).
+            models.Index(fields=["session_key", "expire_date"], name="accounts_session_key_lookup"),
+        ]
+
+    @classmethod
+    def get_session_store_class(cls):
+        """Return the session store that reads and writes this model."""
+        from accounts.sessions import SessionStore
+
+        return SessionStore

@@ -34,6 +34,7 @@ from accounts.models import (
 from accounts.selectors import login_failure_buckets
 from accounts.tokens import TOKEN_VERSION_CLAIM, ShopRefreshToken, issue_token_pair
 from shop import errors, transactions
+from shop.db import unique_row
 
 INVALID_CREDENTIALS_MESSAGE = "No active account found with the given email and password."
 # The failure window is counted in this many buckets: a failure is forgotten between
@@ -164,7 +165,7 @@ def token_obtain(*, email: str, password: str, client_address: str) -> dict[str,
     keys = login_failure_keys(email=email, client_address=client_address)
     now = timezone.now()
     login_failure_check(keys=keys, now=now)
-    user = User.objects.filter(email=email).first()
+    user = unique_row(User.objects.filter(email=email))
     if user is None:
         # Hash anyway so that response times do not tell unknown addresses apart.
         User().set_password(password)

@@ -54,8 +54,18 @@ class Product(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["is_active", "name"], name="catalog_product_active_name"),
-            models.Index(fields=["is_active", "price"], name="catalog_product_active_price"),
+            # The shoppers' lists: active products, optionally of one category, in each
+            # ordering the API offers (name or price, either way, then id).
+            models.Index(fields=["is_active", "name", "id"], name="catalog_product_active_name"),
+            models.Index(fields=["is_active", "price", "id"], name="catalog_product_active_price"),
+            models.Index(
+                fields=["is_active", "category", "name", "id"], name="catalog_product_category_name"
+            ),
+            models.Index(
+                fields=["is_active", "category", "price", "id"], name="catalog_product_category_price"
+            ),
+            # The SKU check (unique=True's index is partial on MongoDB: see accounts.User.Meta).
+            models.Index(fields=["sku"], name="catalog_product_sku_lookup"),
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from catalog.models import Category, Product
-from shop.db import primary_key_parse
+from shop.db import primary_key_parse, unique_row
 from shop.errors import NotFound
 
 
@@ -34,7 +34,9 @@ def product_get(*, product_id, include_inactive: bool = False) -> Product:
     an ObjectId on MongoDB) is simply not found, never a server error.
     """
     pk = primary_key_parse(model=Product, value=product_id)
-    product = None if pk is None else product_list(include_inactive=include_inactive).filter(pk=pk).first()
+    product = (
+        None if pk is None else unique_row(product_list(include_inactive=include_inactive).filter(pk=pk))
+    )
     if product is None:
         raise NotFound("No product with this id.")
     return product

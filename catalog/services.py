@@ -85,7 +85,7 @@ def _resolve_category(category) -> Category:
         return category
     if not isinstance(category, str) or not category:
         raise InvalidInput("A category slug is required.", field="category")
-    found = Category.objects.filter(slug=category).first()
+    found = db.unique_row(Category.objects.filter(slug=category))
     if found is None:
         raise InvalidInput(f"Unknown category: {category!r}.", field="category")
     return found
@@ -272,7 +272,7 @@ def product_update(*, product: Product, seen_stock: int | None = None, **changes
             transactions.rerun_if_in_transaction(exc)
             _raise_for_integrity_error(sku=sku, name=name, category_slug=category_slug, exclude_pk=product.pk)
         if not updated:
-            current = Product.objects.filter(pk=product.pk).values_list("stock", flat=True).first()
+            current = db.unique_row(Product.objects.filter(pk=product.pk).values_list("stock", flat=True))
             if current is None:
                 raise Conflict("The product no longer exists.", code="product_deleted")
             raise Conflict(

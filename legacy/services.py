@@ -16,7 +16,7 @@ from orders.errors import InsufficientStock
 from orders.models import Actor, Order, OrderStatus
 from orders.selectors import order_get, order_id_parse
 from orders.services import order_cancel, order_create, order_set_status
-from shop.db import primary_key_parse
+from shop.db import primary_key_parse, unique_row
 from shop.errors import InvalidInput, NotAllowed, NotFound
 
 ORDER_ID_PARAM = "order_id"
@@ -110,7 +110,7 @@ def legacy_user_delete(*, actor: User, user_id: str) -> None:
         return
     if not actor.is_staff:
         raise NotAllowed("You may delete only your own account.")
-    target = User.objects.filter(pk=pk).first() if pk is not None else None
+    target = unique_row(User.objects.filter(pk=pk)) if pk is not None else None
     if target is None:
         raise NotFound("No user with this id.")
     if target.is_staff or target.is_superuser:

@@ -41,6 +41,9 @@ class Order(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["customer", "-created_at", "-id"], name="orders_customer_newest"),
+            models.Index(
+                fields=["customer", "status", "-created_at", "-id"], name="orders_customer_status_newest"
+            ),
             models.Index(fields=["status", "-created_at", "-id"], name="orders_status_newest"),
             models.Index(fields=["-created_at", "-id"], name="orders_newest"),
         ]
@@ -69,6 +72,8 @@ class OrderLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "position"], name="orders_line_position_unique"),
         ]
+        # A page's lines, in order (the unique index is partial on MongoDB: see accounts.User.Meta).
+        indexes = [models.Index(fields=["order", "position"], name="orders_line_order_position")]
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.sku}"
@@ -92,7 +97,7 @@ class OrderStatusChange(models.Model):
 
     class Meta:
         ordering = ["order_id", "changed_at", "id"]  # "order_id": no join (see OrderLine)
-        indexes = [models.Index(fields=["order", "changed_at"], name="orders_history_order_time")]
+        indexes = [models.Index(fields=["order", "changed_at", "id"], name="orders_history_order_time")]
 
     def __str__(self) -> str:
         return f"{self.from_status or '-'} -> {self.to_status}"
@@ -114,7 +119,11 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="orders_idempotency_key_unique_per_user"),
         ]
-        indexes = [models.Index(fields=["created_at"], name="orders_idempotency_created")]
+        indexes = [
+            # The claim lookup (the unique index is partial on MongoDB: see accounts.User.Meta).
+            models.Index(fields=["user", "key"], name="orders_idempotency_lookup"),
+            models.Index(fields=["created_at"], name="orders_idempotency_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.key} ({self.user_id})"

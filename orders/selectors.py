@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 
 from accounts.models import User, normalize_email_address
 from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
-from shop.db import primary_key_parse
+from shop.db import primary_key_parse, unique_row
 from shop.errors import InvalidInput, NotFound
 
 ITEM_COLUMNS = (
@@ -85,10 +85,10 @@ def order_list(
         if customer_email:
             # Resolve the customer first so the order query stays a plain indexed match
             # (a filter across the relation would be a $lookup join on MongoDB).
-            customer_id = (
-                User.objects.filter(email=normalize_email_address(customer_email))
-                .values_list("pk", flat=True)
-                .first()
+            customer_id = unique_row(
+                User.objects.filter(email=normalize_email_address(customer_email)).values_list(
+                    "pk", flat=True
+                )
             )
             queryset = queryset.filter(customer_id=customer_id) if customer_id else queryset.none()
     else:
@@ -110,7 +110,7 @@ def order_get(*, user, order_id) -> Order:
     queryset = Order.objects.filter(pk=pk)
     if not user.is_staff:
         queryset = queryset.filter(customer_id=user.pk)
-    order = queryset.first()
+    order = unique_row(queryset)
     if order is None:
         raise NotFound("Order not found.")
     return order_details_attach(orders=[order])[0]

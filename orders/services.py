@@ -48,7 +48,7 @@ from orders.errors import (
 )
 from orders.models import Actor, IdempotencyRecord, Order, OrderLine, OrderStatus, OrderStatusChange
 from shop import transactions
-from shop.db import primary_key_parse
+from shop.db import primary_key_parse, unique_row
 from shop.errors import InvalidInput
 
 # The status machine as data: each status maps to the statuses it may move to.
@@ -335,7 +335,7 @@ def _idempotency_claim(*, user, key: str, fingerprint: str) -> tuple[Idempotency
     repeat sees it in progress) and its undo frees the key if the order fails.
     """
     for _attempt in range(3):
-        existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
+        existing = unique_row(IdempotencyRecord.objects.filter(user=user, key=key))
         if existing is not None:
             age = timezone.now() - existing.created_at
             limit = IDEMPOTENCY_ABANDONED_CLAIM if existing.order_id is None else IDEMPOTENCY_WINDOW

@@ -115,7 +115,7 @@ def mongodb_profile(uri: str) -> DatabaseProfile:
         vendor="mongodb",
         databases={
             "default": {
-                "ENGINE": "django_mongodb_backend",
+                "ENGINE": "shop.mongodb",
                 "HOST": uri,
                 "NAME": name,
                 "OPTIONS": options,

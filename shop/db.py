@@ -26,6 +26,17 @@ def exactly_ignoring_case(field: str, text: str) -> Q:
     return Q(**{f"{field}__iregex": rf"^{re.escape(text)}$"})
 
 
+def unique_row(queryset):
+    """Return the one row a lookup by a unique key finds, or None.
+
+    Like ``first()`` but without its ``ORDER BY`` (``first()`` sorts by the model's
+    ordering or the primary key): a lookup by a unique key finds at most one row,
+    and on MongoDB a ``$sort`` the index cannot deliver would be an in-memory sort
+    stage in the plan.
+    """
+    return next(iter(queryset.order_by()[:1]), None)
+
+
 def primary_key_parse(*, model, value):
     """Return ``value`` as a primary key of ``model`` on the active backend, or None if malformed.
 

@@ -120,6 +120,9 @@ TEMPLATES = [
 # --- Accounts and passwords -----------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
+# Database sessions that know their user (accounts.sessions), so all of a user's
+# sessions can end at once.
+SESSION_ENGINE = "accounts.sessions"
 PASSWORD_HASHERS = [
     # Argon2id at OWASP's recommended minimum cost (see accounts.hashers).
     "accounts.hashers.ShopArgon2PasswordHasher",

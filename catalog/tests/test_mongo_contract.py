@@ -103,7 +103,7 @@ def test_public_product_list_requests_are_plain_match_and_sort_on_products(param
         assert "$match" in stages(pipeline)
         assert {"is_active": True} in match_of(pipeline).get("$and", [match_of(pipeline)])
     page = sent[1][1]
-    assert stages(page)[-1] == "$limit"
+    assert stages(page)[:2] == ["$match", "$sort"]  # the order comes from an index (shop.mongodb.query)
     # Ids render as strings, money as a 2-place string, on MongoDB too.
     item = response.json()["results"][0]
     assert (item["id"], item["price"], item["category"]) == (str(PRODUCT_ID), "999.00", "electronics")

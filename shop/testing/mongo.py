@@ -71,6 +71,14 @@ def stages(pipeline: list[dict[str, Any]]) -> list[str]:
     return [next(iter(stage)) for stage in pipeline]
 
 
+def stage(pipeline: list[dict[str, Any]], name: str) -> Any:
+    """Return the value of the pipeline's first ``name`` stage (``stage(p, "$sort")``); fail if absent."""
+    for item in pipeline:
+        if name in item:
+            return item[name]
+    raise AssertionError(f"no {name} stage in {describe(pipeline)}")
+
+
 def contains_operator(value: Any, operator: str) -> bool:
     """Return whether ``operator`` (e.g. ``"$expr"``) appears anywhere in ``value``."""
     if isinstance(value, dict):
@@ -290,6 +298,9 @@ class _Database:
     def __init__(self, recorder: MongoRecorder):
         self.recorder = recorder
 
+    def create_collection(self, name, **options):
+        self.recorder.schema.append(("create_collection", name, None))
+
     def command(self, name, *args, **kwargs):
         if name != "ping":
             raise AssertionError(f"the recorder answers only ping on the database, not {name!r}")
@@ -345,6 +356,21 @@ class _Collection:
     def delete_many(self, *args, **kwargs):
         self._record("delete_many", args, kwargs)
         return WriteResult()
+
+    # Schema changes (migrations), recorded in order for shop.testing.mongo_indexes.
+    def create_indexes(self, indexes, *args, **kwargs):
+        for index in indexes:
+            self.recorder.schema.append(("create_index", self.name, index.document))
+        return [index.document["name"] for index in indexes]
+
+    def drop_index(self, name, *args, **kwargs):
+        self.recorder.schema.append(("drop_index", self.name, name))
+
+    def drop(self, *args, **kwargs):
+        self.recorder.schema.append(("drop_collection", self.name, None))
+
+    def rename(self, new_name, *args, **kwargs):
+        self.recorder.schema.append(("rename_collection", self.name, new_name))
 
     def __getattr__(self, name):
         raise AssertionError(f"the recorder saw an unexpected {name}() on {self.name}")
@@ -407,6 +433,7 @@ class MongoRecorder:
         self.sessions: list[RecordingSession] = []
         self.transaction_events: list[tuple[str, RecordingSession, dict]] = []
         self.commands: list[tuple[str, str]] = []
+        self.schema: list[tuple[str, str, Any]] = []
         self.commits = 0
         self._saved: dict[str, Any] = {}
 

@@ -35,7 +35,7 @@ def run_manage(*args: str, env_overrides: dict[str, str]) -> subprocess.Complete
 def test_mongodb_uri_selects_mongodb_backend_with_name_from_path():
     profile = mongodb_profile("mongodb://db.example:27017/storefront")
     assert profile.is_mongodb
-    assert profile.databases["default"]["ENGINE"] == "django_mongodb_backend"
+    assert profile.databases["default"]["ENGINE"] == "shop.mongodb"
     assert profile.databases["default"]["NAME"] == "storefront"
     assert profile.default_auto_field == "django_mongodb_backend.fields.ObjectIdAutoField"
 

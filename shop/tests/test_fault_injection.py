@@ -319,11 +319,11 @@ def test_account_deletion_leaves_a_consistent_account_after_a_failure_at_any_wri
         )
 
     # Token version; two cancellations (status, history, restocks, bump: 4 + 5); detach;
-    # idempotency records; then the row with Django's collector (admin log, groups,
-    # permissions, idempotency records, orders, history authorship, the user).
+    # idempotency records; then the row with Django's collector (admin log, sessions,
+    # groups, permissions, idempotency records, orders, history authorship, the user).
     run_matrix(
         mode=mode,
-        expected_writes=19,
+        expected_writes=20,
         setup=case_with_orders_to_close,
         act=act,
         after_fault=after_fault,

@@ -18,13 +18,15 @@ pytestmark = pytest.mark.mongo
 
 def test_engine_and_default_auto_field_are_mongodb():
     assert connection.vendor == "mongodb"
-    assert settings.DATABASES["default"]["ENGINE"] == "django_mongodb_backend"
+    assert settings.DATABASES["default"]["ENGINE"] == "shop.mongodb"
     assert settings.DEFAULT_AUTO_FIELD == "django_mongodb_backend.fields.ObjectIdAutoField"
 
 
 @pytest.mark.parametrize("label", ["admin", "auth", "contenttypes", "accounts", "catalog", "orders"])
 def test_every_model_has_an_objectid_primary_key(label):
     for model in apps.get_app_config(label).get_models():
+        if model._meta.label == "accounts.UserSession":
+            continue  # keyed by its session key, as every Django session model is
         assert isinstance(model._meta.pk, ObjectIdAutoField), model
 
 
@@ -49,7 +51,7 @@ def test_user_by_id_compiles_to_match_on_objectid():
 def test_staff_user_list_compiles_with_sort():
     pipeline = compile_pipeline(User.objects.filter(is_staff=True).order_by("email"))
     assert stages(pipeline)[0] == "$match"
-    assert stages(pipeline)[-1] == "$sort"
+    assert stages(pipeline)[:2] == ["$match", "$sort"]
     assert_index_friendly(pipeline)
 
 
