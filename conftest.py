@@ -8,20 +8,65 @@ MongoDB settings profile; in the SQLite profile they are skipped here and run by
 import pytest
 from django.core.cache import caches
 from django.db import connection
+from django.db.backends.signals import connection_created
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from accounts.tokens import issue_token_pair
+from shop.testing import query_sites
+
+
+def pytest_configure(config):
+    """Start the query-site guard's SQL side when ``SHOP_QUERY_SITES=check`` (shop/testing/query_sites.py)."""
+    if query_sites.mode() == "check":
+        connection_created.connect(query_sites.install_sql_wrapper)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Save the MongoDB pass's query sites, or fail the SQLite pass if it ran a site never compiled."""
+    guard = query_sites.mode()
+    if guard == "record":
+        query_sites.save()
+    elif guard == "check" and exitstatus == 0:
+        missing = query_sites.missing()
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        noted, compiled = query_sites.counts()
+        reporter.write_line(f"query sites: {compiled} of {noted} compiled for MongoDB")
+        if missing:
+            reporter.write_line(query_sites.report(missing), red=True)
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_collection_modifyitems(config, items):
-    """Skip ``mongo`` tests outside the MongoDB profile (the second pass runs them)."""
+    """Skip ``mongo`` tests outside the MongoDB profile, ``mongo_server`` ones without a server."""
+    server_tests = [item for item in items if "mongo_server" in item.keywords]
+    if server_tests and not mongodb_server_answers():
+        skip_server = pytest.mark.skip(reason="needs a MongoDB server: MONGODB_URI=mongodb://... make test")
+        for item in server_tests:
+            item.add_marker(skip_server)
     if connection.vendor == "mongodb":
         return
     skip = pytest.mark.skip(reason="MongoDB profile only: run by make test's MongoDB contract pass")
     for item in items:
         if "mongo" in item.keywords:
             item.add_marker(skip)
+
+
+def mongodb_server_answers() -> bool:
+    """Return whether the MongoDB profile is active and its server answers a ping."""
+    if connection.vendor != "mongodb":
+        return False
+    from pymongo import MongoClient
+    from pymongo.errors import PyMongoError
+
+    client = MongoClient(connection.settings_dict["HOST"], serverSelectionTimeoutMS=1000)
+    try:
+        client.admin.command("ping")
+    except PyMongoError:
+        return False
+    finally:
+        client.close()
+    return True
 
 
 @pytest.fixture(autouse=True)

@@ -36,6 +36,8 @@ from typing import Any
 from bson import ObjectId
 from django.db import connections
 
+from shop.testing import query_sites
+
 UNREACHABLE_MONGODB_URI = "mongodb://127.0.0.1:1/shop?serverSelectionTimeoutMS=200"
 
 
@@ -172,15 +174,19 @@ class Answer:
 
     The answer is given to a read of ``collection`` only when every condition of
     ``where`` is one of the ANDed conditions of the pipeline's ``$match`` (compared
-    as BSON values); ``where=None`` matches only a pipeline with no ``$match`` at all.
-    ``count`` answers the backend's count pipelines instead of row reads. A read that
-    no answer matches gets no documents, as a database holding none of them would.
+    as BSON values); ``where=None`` matches only a pipeline with no ``$match`` at all,
+    and ``exact=True`` only a ``$match`` with no other conditions; ``fields`` also
+    requires the pipeline to ``$project`` exactly those fields. ``count`` answers the
+    backend's count pipelines instead of row reads. A read that no answer matches
+    gets no documents, as a database holding none of them would.
     """
 
     collection: str
     where: dict[str, Any] | None
     documents: tuple[dict[str, Any], ...] = ()
     count: int | None = None
+    exact: bool = False
+    fields: tuple[str, ...] | None = None
 
     def __post_init__(self):
         if self.where == {}:
@@ -190,12 +196,18 @@ class Answer:
         """Return whether this answer is for ``pipeline`` on ``collection``."""
         if collection != self.collection or is_count(pipeline) != (self.count is not None):
             return False
+        if self.fields is not None:
+            projected = next((stage["$project"] for stage in pipeline if "$project" in stage), None)
+            if projected is None or set(projected) != set(self.fields):
+                return False
         match = first_match(pipeline)
         if self.where is None:
             return match is None
         if match is None:
             return False
         present = conjuncts(match)
+        if self.exact and len(present) != len(self.where):
+            return False
         return all({key: value} in present for key, value in self.where.items())
 
     def result(self) -> list[dict[str, Any]]:
@@ -278,6 +290,7 @@ class _Admin:
         if name != "hello":
             raise AssertionError(f"the recorder answers only hello on admin, not {name!r}")
         self.recorder.commands.append(("admin", name))
+        query_sites.note_current()
         return dict(HELLO_ANSWERS[self.recorder.topology])
 
 
@@ -305,6 +318,7 @@ class _Database:
         if name != "ping":
             raise AssertionError(f"the recorder answers only ping on the database, not {name!r}")
         self.recorder.commands.append(("database", name))
+        query_sites.note_current()
         return {"ok": 1.0}
 
 
@@ -324,6 +338,7 @@ class _Collection:
             in_transaction=bool(session is not None and session.in_transaction),
         )
         self.recorder.log.append(command)
+        query_sites.note_current()
         if command.is_write:
             self.recorder.writes.append(command)
             error = self.recorder.fault(command) if self.recorder.fault else None
@@ -567,3 +582,64 @@ def fail_every_write(make_error=write_conflict, *, collection: str | None = None
         return None
 
     return fault
+
+
+# --- Logged-in browser requests ------------------------------------------------------------------
+
+
+def user_document(
+    user_id: ObjectId, *, email: str = "staff@example.com", password: str = "", **fields
+) -> dict:
+    """Return a stored user as MongoDB would hold it (a superuser by default)."""
+    from django.utils import timezone
+
+    return {
+        "_id": user_id,
+        "email": email,
+        "password": password,
+        "first_name": "",
+        "last_name": "",
+        "is_staff": True,
+        "is_superuser": True,
+        "is_active": True,
+        "date_joined": timezone.now().replace(tzinfo=None),
+        "last_login": None,
+        "token_version": 0,
+        "tokens_valid_after": None,
+        "orders_version": 0,
+        **fields,
+    }
+
+
+def session_answers(document: dict, *, session_key: str) -> list[Answer]:
+    """Return the answers that make a request with session cookie ``session_key`` logged in as ``document``.
+
+    They answer exactly Django's own lookups: the session by its key (with its
+    expiry) and the user by the id the session names; the session carries the
+    user's current session hash, as ``django.contrib.auth.login()`` leaves it.
+    """
+    from datetime import timedelta
+
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.utils import timezone
+
+    from accounts.models import User
+    from accounts.sessions import SessionStore
+
+    user = User(pk=document["_id"], password=document["password"], token_version=document["token_version"])
+    data = {
+        SESSION_KEY: str(document["_id"]),
+        BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+        HASH_SESSION_KEY: user.get_session_auth_hash(),
+    }
+    session = {
+        "_id": ObjectId(),
+        "session_key": session_key,
+        "session_data": SessionStore().encode(data),
+        "expire_date": (timezone.now() + timedelta(days=1)).replace(tzinfo=None),
+        "user_id": document["_id"],
+    }
+    return [
+        Answer("accounts_usersession", where={"session_key": session_key}, documents=(session,)),
+        Answer("accounts_user", where={"_id": document["_id"]}, documents=(document,)),
+    ]

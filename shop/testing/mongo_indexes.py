@@ -231,6 +231,24 @@ def serving_index(
     return chosen
 
 
+def serving_candidates(
+    collection: str, pipeline: list[dict] | dict, *, residual: tuple[str, ...] = ()
+) -> set[str]:
+    """Return the names of every index that serves some planned branch of the query."""
+    if isinstance(pipeline, dict):
+        match, sort = pipeline, []
+    else:
+        match, sort = first_match(pipeline), served_sort(pipeline)
+        if sort is None:
+            return set()
+    return {
+        index.name
+        for shape in query_shapes(match)
+        for index in migration_indexes().get(collection, ())
+        if _serves(index, shape, sort, frozenset(residual))
+    }
+
+
 def assert_served_by_index(
     collection: str, pipeline: list[dict] | dict, *, residual: tuple[str, ...] = ()
 ) -> list[MongoIndex]:
