@@ -120,6 +120,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
+    # The original service's werkzeug and bcrypt hashes (import_legacy), replaced by
+    # Argon2id at the customer's first login.
+    "accounts.hashers.WerkzeugPasswordHasher",
+    "accounts.hashers.LegacyBCryptPasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
