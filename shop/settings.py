@@ -50,7 +50,7 @@ if DATABASE_PROFILE.is_mongodb:
     ]
     MIGRATION_MODULES = {
         label: f"shop.mongo_migrations.{label}"
-        for label in ("admin", "auth", "contenttypes", "accounts", "catalog", "orders")
+        for label in ("admin", "auth", "contenttypes", "accounts", "catalog", "orders", "legacy")
     }
 else:
     CONTRIB_MODEL_APPS = [
