@@ -249,7 +249,8 @@ def product_update(*, product: Product, seen_stock: int | None = None, **changes
         seen = clean_stock(product.stock if seen_stock is None else seen_stock, field="expected_stock")
         delta = wanted - seen
 
-    if values.get("is_active", product.is_active) and values.get("price", product.price) < MIN_PRICE:
+    unpriced = product.price is not None and product.price < MIN_PRICE
+    if values.get("is_active") and "price" not in values and unpriced:
         # An imported product has no price yet (0.00); MongoDB has no check constraint to stop this.
         raise InvalidInput("Set a price before activating this product.", field="price")
 
