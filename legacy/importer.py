@@ -293,6 +293,11 @@ def batches(documents: Iterable[SourceDocument], size: int = BATCH_SIZE) -> Iter
         yield batch
 
 
+def pairs(queryset, value: str, *, key: str = "source_id") -> dict:
+    """Return ``{key: value}`` of the rows of ``queryset`` (unsorted: a batch lookup needs no order)."""
+    return dict(queryset.order_by().values_list(key, value))
+
+
 def keeps_source_ids() -> bool:
     """Return whether users and orders keep the original ObjectIds as primary keys (MongoDB)."""
     return all(model._meta.pk.get_internal_type() == "ObjectIdAutoField" for model in (User, Order))
@@ -346,18 +351,12 @@ class LegacyImport:
         """Import every user document, in batches."""
         for batch in batches(documents):
             records = [record for record in map(self._user_parse, batch) if record is not None]
-            known = dict(
-                LegacyUserImport.objects.filter(
-                    source_id__in=[record.source_id for record in records]
-                ).values_list("source_id", "user_id")
+            known = pairs(
+                LegacyUserImport.objects.filter(source_id__in=[r.source_id for r in records]), "user_id"
             )
-            taken = dict(
-                User.objects.filter(email__in={record.email for record in records}).values_list("email", "pk")
-            )
-            taken_by_source = dict(
-                LegacyUserImport.objects.filter(user_id__in=list(taken.values())).values_list(
-                    "user_id", "source_id"
-                )
+            taken = pairs(User.objects.filter(email__in={r.email for r in records}), "pk", key="email")
+            taken_by_source = pairs(
+                LegacyUserImport.objects.filter(user_id__in=list(taken.values())), "source_id", key="user_id"
             )
             existing_pks = self._existing_pks(User, records, known)
             for record in records:
@@ -449,10 +448,8 @@ class LegacyImport:
         """Import every order document, in batches."""
         for batch in batches(documents):
             records = [record for record in map(self._order_parse, batch) if record is not None]
-            known = dict(
-                LegacyOrderImport.objects.filter(
-                    source_id__in=[record.source_id for record in records]
-                ).values_list("source_id", "order_id")
+            known = pairs(
+                LegacyOrderImport.objects.filter(source_id__in=[r.source_id for r in records]), "order_id"
             )
             existing_pks = self._existing_pks(Order, records, known)
             customers = self._customers(records)
@@ -476,11 +473,7 @@ class LegacyImport:
         pks = {source_id: self.user_pks[source_id] for source_id in wanted if source_id in self.user_pks}
         missing = wanted - pks.keys()
         if missing:
-            pks.update(
-                LegacyUserImport.objects.filter(source_id__in=list(missing)).values_list(
-                    "source_id", "user_id"
-                )
-            )
+            pks.update(pairs(LegacyUserImport.objects.filter(source_id__in=list(missing)), "user_id"))
         users = User.objects.in_bulk([pk for pk in pks.values() if pk is not None and pk is not _DRY_RUN])
         return {
             source_id: pk if pk is None or pk is _DRY_RUN else users.get(pk) for source_id, pk in pks.items()
@@ -611,7 +604,7 @@ class LegacyImport:
         candidates = [record.object_id for record in records if record.source_id not in known]
         if not candidates:
             return set()
-        return set(model.objects.filter(pk__in=candidates).values_list("pk", flat=True))
+        return set(model.objects.filter(pk__in=candidates).order_by().values_list("pk", flat=True))
 
     def _record(self, model, **values) -> None:
         """Write a source-id row for a document an interrupted run imported (not in a dry run)."""
