@@ -198,15 +198,11 @@ def raw_source_id(document: dict[str, Any] | None) -> str | None:
 
 
 @dataclass(frozen=True)
-class UserRecord:
-    """A validated user document."""
+class SourceRecord:
+    """A validated document: where it was read and its ``_id``."""
 
     source: SourceDocument
     object_id: ObjectId
-    email: str
-    first_name: str
-    last_name: str
-    password: ImportedPassword
 
     @property
     def source_id(self) -> str:
@@ -215,21 +211,24 @@ class UserRecord:
 
 
 @dataclass(frozen=True)
-class OrderRecord:
+class UserRecord(SourceRecord):
+    """A validated user document."""
+
+    email: str
+    first_name: str
+    last_name: str
+    password: ImportedPassword
+
+
+@dataclass(frozen=True)
+class OrderRecord(SourceRecord):
     """A validated order document."""
 
-    source: SourceDocument
-    object_id: ObjectId
     customer_source_id: str
     type_text: str
     product_text: str
     quantity: int
     status_text: Any
-
-    @property
-    def source_id(self) -> str:
-        """Return the document's ``_id`` as hex text."""
-        return str(self.object_id)
 
 
 def user_record(source: SourceDocument) -> UserRecord:

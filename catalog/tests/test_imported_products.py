@@ -16,6 +16,7 @@ from django.urls import reverse
 from catalog import services
 from catalog.models import Product
 from catalog.tests.factories import CategoryFactory, ProductFactory
+from catalog.tests.test_admin import admin_client  # noqa: F401 (a fixture)
 from shop.errors import InvalidInput
 
 pytestmark = pytest.mark.django_db
@@ -26,14 +27,6 @@ CHANGELIST = reverse("admin:catalog_product_changelist")
 @pytest.fixture
 def pager(db):
     return services.product_create_imported(category=CategoryFactory(slug="electronics"), name="Old Pager")
-
-
-@pytest.fixture
-def admin_client(client, staff_user):
-    staff_user.is_superuser = True
-    staff_user.save()
-    client.force_login(staff_user)
-    return client
 
 
 def test_an_imported_product_is_inactive_unpriced_and_has_a_stable_sku(pager):
@@ -75,7 +68,7 @@ def test_sql_refuses_an_unpriced_product_that_is_not_an_inactive_import(pager):
         Product.objects.filter(pk=pager.pk).update(is_active=True)
 
 
-def test_the_editable_list_saves_other_rows_with_an_unpriced_import_on_the_page(admin_client, pager):
+def test_the_editable_list_saves_other_rows_with_an_unpriced_import_on_the_page(admin_client, pager):  # noqa: F811
     lamp = ProductFactory(name="Lamp", price="5.00", stock=4)
     rows = sorted([pager, lamp], key=lambda product: (product.name, product.pk))
     data = {
@@ -103,7 +96,7 @@ def test_the_editable_list_saves_other_rows_with_an_unpriced_import_on_the_page(
     assert (pager.price, pager.is_active) == (Decimal("0.00"), False)
 
 
-def test_the_change_form_refuses_activation_without_a_price(admin_client, pager):
+def test_the_change_form_refuses_activation_without_a_price(admin_client, pager):  # noqa: F811
     url = reverse("admin:catalog_product_change", args=[pager.pk])
     response = admin_client.post(
         url,

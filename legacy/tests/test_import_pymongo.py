@@ -59,6 +59,22 @@ def old_database():
     client.close()
 
 
+def import_from(database, tmp_path) -> dict:
+    """Run ``import_legacy --mongodb-uri`` on ``database`` (people, purchases); return its report."""
+    report_file = tmp_path / "report.json"
+    call_command(
+        "import_legacy",
+        mongodb_uri=SERVER,
+        database=database.name,
+        users_collection="people",
+        orders_collection="purchases",
+        report=str(report_file),
+        no_progress=True,
+        stdout=StringIO(),
+    )
+    return json.loads(report_file.read_text())
+
+
 def test_the_original_database_is_imported_with_its_ids_and_passwords(old_database, tmp_path):
     ann = user_doc("Ann@Example.com", werkzeug_scrypt())
     bob = user_doc("bob@example.com", Binary(bcrypt_hash().encode("ascii")))  # flask-bcrypt's bytes
@@ -69,18 +85,7 @@ def test_the_original_database_is_imported_with_its_ids_and_passwords(old_databa
             order_doc(bob, status="In InProgress"),
         ]
     )
-    report_file = tmp_path / "report.json"
-    call_command(
-        "import_legacy",
-        mongodb_uri=SERVER,
-        database=old_database.name,
-        users_collection="people",
-        orders_collection="purchases",
-        report=str(report_file),
-        no_progress=True,
-        stdout=StringIO(),
-    )
-    report = json.loads(report_file.read_text())
+    report = import_from(old_database, tmp_path)
     assert report["source"]["kind"] == "mongodb"
     assert (report["users"]["imported"], report["users"]["skipped"]) == (2, 1)
     assert (report["orders"]["imported"], report["orders"]["skipped_by_reason"]) == (1, {"unknown_status": 1})
@@ -93,16 +98,6 @@ def test_the_original_database_is_imported_with_its_ids_and_passwords(old_databa
         assert order.pk == old_database.purchases.find_one({"products": "Pager"})["_id"]
 
     # Safe to run again against the same database.
-    call_command(
-        "import_legacy",
-        mongodb_uri=SERVER,
-        database=old_database.name,
-        users_collection="people",
-        orders_collection="purchases",
-        report=str(report_file),
-        no_progress=True,
-        stdout=StringIO(),
-    )
-    again = json.loads(report_file.read_text())
+    again = import_from(old_database, tmp_path)
     assert again["users"]["imported"] == again["orders"]["imported"] == 0
     assert User.objects.count() == 2 and Order.objects.count() == 1
