@@ -80,6 +80,7 @@ class Reason:
     UNKNOWN_CUSTOMER = "unknown_customer"
     CUSTOMER_NOT_IMPORTED = "customer_not_imported"
     UNKNOWN_STATUS = "unknown_status"
+    NO_CATEGORY = "no_category"
 
 
 # Skips that are no problem: the document was handled by an earlier run.
@@ -399,7 +400,7 @@ class LegacyImport:
         if other is not None:
             raise DocumentRejected(
                 Reason.DUPLICATE_EMAIL,
-                f"email: {record.email} is also the email of user {other} (in another case).",
+                f"email: {record.email} is also the email of user {other} (emails ignore case).",
             )
         if record.email in taken:
             raise DocumentRejected(
@@ -546,12 +547,17 @@ class LegacyImport:
         if self.imported_category is None:
             category = Category.objects.filter(slug=IMPORTED_CATEGORY_SLUG).first()
             if category is None:
+                category = Category(slug=IMPORTED_CATEGORY_SLUG, name=IMPORTED_CATEGORY_NAME)
+                if not self.dry_run:
+                    try:
+                        category = category_create(slug=IMPORTED_CATEGORY_SLUG, name=IMPORTED_CATEGORY_NAME)
+                    except InvalidInput as exc:
+                        raise DocumentRejected(
+                            Reason.NO_CATEGORY,
+                            f"type: no such category, and the category {IMPORTED_CATEGORY_SLUG!r} for "
+                            f"products of unknown categories cannot be created: {exc.message}",
+                        ) from None
                 self.report.categories_created.append(IMPORTED_CATEGORY_SLUG)
-                category = (
-                    Category(slug=IMPORTED_CATEGORY_SLUG, name=IMPORTED_CATEGORY_NAME)
-                    if self.dry_run
-                    else category_create(slug=IMPORTED_CATEGORY_SLUG, name=IMPORTED_CATEGORY_NAME)
-                )
             self.imported_category = category
         return self.imported_category
 

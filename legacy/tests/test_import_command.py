@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import OperationalError
 
 from accounts.models import User
 from accounts.services import user_delete
@@ -180,3 +181,17 @@ def test_a_broken_array_file_is_refused_before_anything_is_imported(tmp_path):
 def test_bad_options_are_clear_errors(options, message):
     with pytest.raises(CommandError, match=message):
         call_command("import_legacy", stdout=StringIO(), **options)
+
+
+def test_a_database_failure_stops_the_import_with_a_report_of_what_was_done(tmp_path, monkeypatch):
+    def database_down(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr("legacy.importer.order_import", database_down)
+    report = tmp_path / "report.json"
+    with pytest.raises(CommandError, match="The import stopped: database is locked"):
+        import_files(tmp_path, users=USERS, orders=ORDERS, report=str(report))
+    written = json.loads(report.read_text())
+    assert written["aborted"] == "database is locked"
+    assert written["users"]["imported"] == 3
+    assert User.objects.count() == 3 and not Order.objects.exists()

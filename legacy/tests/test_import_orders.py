@@ -203,3 +203,12 @@ def test_the_customers_orders_are_found_through_the_mapping_on_a_later_run(tmp_p
     report = import_orders(tmp_path, [order_doc(ANN)], users=[])
     assert report["orders"]["imported"] == 1
     assert Order.objects.get().customer.email == "ann@example.com"
+
+
+def test_when_the_category_for_imported_products_cannot_be_made_its_orders_say_why(tmp_path, phone):
+    CategoryFactory(slug="other", name="Imported products")  # the name the import would use
+    report = import_orders(tmp_path, [order_doc(ANN, type="gadgets"), order_doc(ANN)])
+    assert Order.objects.count() == 1
+    assert skipped(report) == {"no_category": 1}
+    assert "cannot be created" in report["problems"][0]["message"]
+    assert report["categories_created"] == []

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from pymongo import MongoClient
 from pymongo.errors import ConfigurationError as PymongoConfigurationError
 from pymongo.errors import InvalidURI, PyMongoError
@@ -93,7 +94,7 @@ class Command(BaseCommand):
             for label, source, total in totals:
                 documents = self._with_progress(source, label=label, total=total, options=options)
                 (run.users_import if label == "users" else run.orders_import)(documents)
-        except (SourceError, PyMongoError) as exc:
+        except (SourceError, PyMongoError, DatabaseError) as exc:
             report.aborted = str(exc)
             self._finish(report, options)
             raise CommandError(
