@@ -67,21 +67,32 @@ BCRYPT_MAX_PASSWORD_BYTES = 72
 SCRYPT_MAX_MEMORY = 1024 * 1024 * 1024
 
 
-class WerkzeugPasswordHasher(BasePasswordHasher):
-    """Verify werkzeug's pbkdf2 and scrypt hashes, stored as ``werkzeug$<werkzeug hash>``."""
-
-    algorithm = "werkzeug"
+class VerifyOnlyHasherMixin:
+    """A hasher for imported hashes: it checks them and has them replaced, and never writes one."""
 
     def encode(self, password, salt):
         """Refuse: this hasher only checks imported hashes; new passwords get Argon2id."""
         raise NotImplementedError(
-            "WerkzeugPasswordHasher only verifies hashes imported from the original service; "
+            f"{type(self).__name__} only verifies hashes imported from the original service; "
             "put an Argon2 hasher first in PASSWORD_HASHERS."
         )
 
+    def must_update(self, encoded):
+        """Return True: an imported hash is replaced at the first successful login."""
+        return True
+
+    def harden_runtime(self, password, encoded):
+        """Do nothing: the shop writes no such hashes, so there is no work factor to match."""
+
+
+class WerkzeugPasswordHasher(VerifyOnlyHasherMixin, BasePasswordHasher):
+    """Verify werkzeug's pbkdf2 and scrypt hashes, stored as ``werkzeug$<werkzeug hash>``."""
+
+    algorithm = "werkzeug"
+
     def decode(self, encoded):
-        """Return the parts of ``werkzeug$<method>$<salt>$<hex>``."""
-        algorithm, method, salt, checksum = encoded.split("$", 3)
+        """Return the parts of ``werkzeug$<method>$<salt>$<hex>`` (empty where a damaged value has none)."""
+        algorithm, method, salt, checksum = [*encoded.split("$", 3), "", "", ""][:4]
         return {"algorithm": algorithm, "method": method, "salt": salt, "checksum": checksum}
 
     def verify(self, password, encoded):
@@ -105,15 +116,8 @@ class WerkzeugPasswordHasher(BasePasswordHasher):
             _("hash"): mask_hash(decoded["checksum"]),
         }
 
-    def must_update(self, encoded):
-        """Return True: an imported hash is replaced at the first successful login."""
-        return True
 
-    def harden_runtime(self, password, encoded):
-        """Do nothing: the shop never writes werkzeug hashes, so there is no work factor to match."""
-
-
-class LegacyBCryptPasswordHasher(BCryptPasswordHasher):
+class LegacyBCryptPasswordHasher(VerifyOnlyHasherMixin, BCryptPasswordHasher):
     """Django's bcrypt hasher (``bcrypt$<bcrypt hash>``), made safe for the original service's hashes.
 
     Django's own ``verify`` re-hashes the password with ``bcrypt.hashpw``, which bcrypt 5
@@ -134,10 +138,6 @@ class LegacyBCryptPasswordHasher(BCryptPasswordHasher):
             return bcrypt.checkpw(secret, bcrypt_hash.encode("ascii"))
         except (ValueError, UnicodeEncodeError):
             return False
-
-    def must_update(self, encoded):
-        """Return True: an imported hash is replaced at the first successful login."""
-        return True
 
 
 def werkzeug_hash_wrap(value: str) -> str | None:

@@ -1,1 +1,1 @@
-"""Legacy: the original Flask service's routes, served by the same services as v1, and the import of its data."""
+"""Legacy: the original Flask service's routes (served by the v1 services) and the import of its data."""

@@ -44,15 +44,20 @@ def test_a_damaged_werkzeug_hash_is_a_wrong_password_not_an_error(stored):
     assert WerkzeugPasswordHasher().verify(PASSWORD, stored) is False
 
 
-def test_the_werkzeug_hasher_never_writes_hashes_and_always_asks_for_an_upgrade():
+@pytest.mark.parametrize("hasher", [WerkzeugPasswordHasher(), LegacyBCryptPasswordHasher()])
+def test_the_legacy_hashers_never_write_hashes_and_always_ask_for_an_upgrade(hasher):
+    with pytest.raises(NotImplementedError, match="only verifies"):
+        hasher.encode(PASSWORD, "salt")
+    assert hasher.must_update(f"{hasher.algorithm}$anything") is True
+
+
+def test_the_werkzeug_summary_masks_salt_and_hash_even_of_a_damaged_value():
     hasher = WerkzeugPasswordHasher()
     stored = werkzeug_hash_wrap(generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000"))
-    with pytest.raises(NotImplementedError, match="only verifies"):
-        hasher.encode(PASSWORD, hasher.salt())
-    assert hasher.must_update(stored) is True
     summary = hasher.safe_summary(stored)
     assert summary["algorithm"] == "werkzeug pbkdf2:sha256:1000"
     assert stored.split("$")[2] not in str(summary) and stored.split("$")[3] not in str(summary)
+    assert hasher.safe_summary("werkzeug$damaged")["algorithm"] == "werkzeug damaged"
 
 
 @pytest.mark.parametrize("version", ["2a", "2b", "2y"])
