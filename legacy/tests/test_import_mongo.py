@@ -13,9 +13,10 @@ database in a behaviour test (those run on SQLite, and on a real MongoDB in
 
 Because every read answers "no rows", the order tests give the run its customer
 directly (the customer lookup's own queries are compiled in their own test).
-``offline`` lets Django's ``transaction.atomic()`` run without connecting and makes
-``shop.db.atomic()`` see a server without transactions (standalone), the case where
-the import's recorded source ids and compensation matter most.
+``offline`` (the orders contract's fixture, through conftest) lets Django's
+``transaction.atomic()`` run without connecting and makes ``shop.db.atomic()`` see a
+server without transactions (standalone), the case where the import's recorded
+source ids and compensation matter most.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from legacy.sources import SourceDocument
 from legacy.tests.legacy_data import OLD_PASSWORD, order_doc, user_doc, werkzeug_pbkdf2
 from orders import services as order_services
 from orders.models import OrderStatusChange
-from orders.tests.test_mongo import offline  # noqa: F401 (a fixture)
 from shop.testing.mongo import (
     assert_index_friendly,
     captured_reads,
@@ -60,7 +60,7 @@ def test_ids_are_kept_on_mongodb():
     assert keeps_source_ids() is True
 
 
-def test_users_are_looked_up_by_the_batch_with_in_queries_on_indexed_fields(offline):  # noqa: F811
+def test_users_are_looked_up_by_the_batch_with_in_queries_on_indexed_fields(offline):
     ann, bob = user_doc("Ann@Example.com"), user_doc("bob@example.com")
     with captured_reads() as reads, record_writes():
         new_run().users_import(documents(ann, bob))
@@ -80,7 +80,7 @@ def test_users_are_looked_up_by_the_batch_with_in_queries_on_indexed_fields(offl
     assert any(p[0] == {"$match": {"_id": {"$in": (ann["_id"], bob["_id"])}}} for p in users)
 
 
-def test_a_user_is_inserted_with_its_original_objectid_then_its_source_id_row(offline):  # noqa: F811
+def test_a_user_is_inserted_with_its_original_objectid_then_its_source_id_row(offline):
     ann = user_doc("  Ann@Example.COM ", werkzeug_pbkdf2(), first_name="Ann", last_name="Lee")
     with captured_reads(), record_writes() as writes:
         new_run().users_import(documents(ann))
@@ -101,7 +101,7 @@ def test_a_user_is_inserted_with_its_original_objectid_then_its_source_id_row(of
     assert isinstance(mapping["user_id"], ObjectId)
 
 
-def test_a_dry_run_reads_but_never_writes(offline):  # noqa: F811
+def test_a_dry_run_reads_but_never_writes(offline):
     ann = user_doc("ann@example.com")
     with captured_reads() as reads, record_writes() as writes:
         run = new_run(dry_run=True)
@@ -129,7 +129,7 @@ def test_the_customers_of_a_batch_of_orders_are_found_through_their_source_ids()
     assert pipeline[0] == {"$match": {"_id": {"$in": tuple(user_ids)}}}
 
 
-def test_an_order_is_written_with_its_original_objectid_and_no_stock_taken(offline, monkeypatch):  # noqa: F811
+def test_an_order_is_written_with_its_original_objectid_and_no_stock_taken(offline, monkeypatch):
     customer = User(pk=ObjectId(), email="ann@example.com")
     document = order_doc(customer.pk, type="Gadgets", products="Widget", status="Shipped", Quantity=2)
     run = new_run()
@@ -189,7 +189,7 @@ def test_an_order_is_written_with_its_original_objectid_and_no_stock_taken(offli
     assert mapping["source_id"] == str(document["_id"])  # (its order_id: see the user test)
 
 
-def test_without_transactions_a_failed_import_removes_what_it_wrote(offline, monkeypatch):  # noqa: F811
+def test_without_transactions_a_failed_import_removes_what_it_wrote(offline, monkeypatch):
     def history_fails(**kwargs):
         raise RuntimeError("the server went away")
 
@@ -220,7 +220,7 @@ def test_without_transactions_a_failed_import_removes_what_it_wrote(offline, mon
     assert reads_of(reads, "orders_order")[0][0] == {"$match": {"_id": written}}
 
 
-def test_the_first_login_rewrites_the_old_hash_with_one_update(settings, offline):  # noqa: F811
+def test_the_first_login_rewrites_the_old_hash_with_one_update(settings, offline):
     settings.PASSWORD_HASHERS = [
         "accounts.hashers.ShopArgon2PasswordHasher",
         "accounts.hashers.WerkzeugPasswordHasher",
