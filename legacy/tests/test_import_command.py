@@ -7,7 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import OperationalError
+from django.db import IntegrityError, OperationalError
 
 from accounts.models import User
 from accounts.services import user_delete
@@ -195,3 +195,26 @@ def test_a_database_failure_stops_the_import_with_a_report_of_what_was_done(tmp_
     assert written["aborted"] == "database is locked"
     assert written["users"]["imported"] == 3
     assert User.objects.count() == 3 and not Order.objects.exists()
+
+
+@pytest.mark.parametrize("model", [LegacyUserImport, LegacyOrderImport])
+def test_a_failure_after_the_first_write_leaves_no_half_imported_user_or_order(tmp_path, monkeypatch, model):
+    """The source-id row is the last write of each user and order; when it fails, nothing stays."""
+
+    def lost_race(**kwargs):
+        raise IntegrityError("UNIQUE constraint failed: source_id")
+
+    monkeypatch.setattr(model.objects, "create", lost_race)
+    report = run(tmp_path)
+    if model is LegacyUserImport:
+        assert not User.objects.exists()
+        # Ann's twin in another case is tried too, since Ann was not imported.
+        assert report["users"]["skipped_by_reason"]["already_imported"] == 4
+    else:
+        assert User.objects.count() == 3
+        assert report["orders"]["skipped_by_reason"]["already_imported"] == 3
+    assert (
+        not Order.objects.exists()
+        and not OrderLine.objects.exists()
+        and not OrderStatusChange.objects.exists()
+    )
