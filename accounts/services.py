@@ -376,3 +376,47 @@ def login_failures_purge(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     deleted, _ = LoginFailureCounter.objects.filter(window_start__lt=_counted_since(now)).delete()
     return deleted
+
+
+# --- Import from the original service ----------------------------------------------
+
+
+def user_import(
+    *,
+    email: str,
+    first_name: str,
+    last_name: str,
+    password_hash: str,
+    date_joined: datetime,
+    user_id=None,
+) -> User:
+    """Create a customer brought over from the original service, with the password hash it had.
+
+    ``password_hash`` is stored as given: a value Django's configured hashers can
+    check (the original service's werkzeug and bcrypt hashes in the forms
+    ``accounts.hashers`` reads, or a fresh Argon2id hash of a plain-text password), or
+    an unusable password (``make_password(None)``), whose owner must reset it.
+    Password validators do not apply: the customer chose that password long ago.
+    ``user_id`` is the primary key to give the user (the original ObjectId on MongoDB),
+    or None for a new one. The email is normalised as registration does and must be
+    unused in any case: InvalidInput on ``email`` otherwise, race included.
+    """
+    email = normalize_email_address(email)
+    if User.objects.filter(email=email).exists():
+        raise errors.InvalidInput("A user with this email address already exists.", field="email")
+    try:
+        with transaction.atomic():
+            # The savepoint keeps an outer SQL transaction usable if the insert loses a race.
+            return User.objects.create(
+                pk=user_id,
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                password=password_hash,
+                date_joined=date_joined,
+            )
+    except IntegrityError as exc:
+        transactions.rerun_if_in_transaction(exc)
+        raise errors.InvalidInput(
+            "A user with this email address or id already exists.", field="email"
+        ) from None

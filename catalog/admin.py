@@ -57,7 +57,7 @@ class ProductAdminForm(forms.ModelForm):
     def clean(self):
         """Check price, stock and uniqueness with the services' own rules."""
         cleaned = super().clean()
-        if cleaned.get("price") is not None:
+        if cleaned.get("price") is not None and not self.stays_unpriced_import(cleaned):
             self._service_check(lambda: services.clean_price(cleaned["price"]))
         if cleaned.get("stock") is not None:
             self._service_check(lambda: services.clean_stock(cleaned["stock"]))
@@ -73,6 +73,15 @@ class ProductAdminForm(forms.ModelForm):
                 ),
             )
         return cleaned
+
+    def stays_unpriced_import(self, cleaned: dict) -> bool:
+        """Return whether this is an imported product left at price 0.00 and inactive (allowed).
+
+        ``import_legacy`` creates such products; they need a price only to be activated,
+        so their rows in the editable list must not block saving the other rows.
+        """
+        is_active = cleaned.get("is_active", self.instance.is_active)
+        return bool(self.instance.is_imported and cleaned["price"] == 0 and not is_active)
 
     def _check_stock_still_possible(self, wanted: int) -> None:
         """Refuse a reduction larger than what is left now (orders took units meanwhile)."""
@@ -101,7 +110,7 @@ class ProductAdmin(admin.ModelAdmin):
     list_display = ("sku", "name", "category_slug", "price", "stock", "is_active")
     list_display_links = ("sku", "name")
     list_editable = ("price", "stock")
-    list_filter = ("category", "is_active")
+    list_filter = ("category", "is_active", "is_imported")
     search_fields = ("sku", "name")
     readonly_fields = ("created_at", "updated_at")
     ordering = ("name", "id")

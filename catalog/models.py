@@ -36,9 +36,20 @@ class Product(models.Model):
     # (a plain $match on MongoDB).
     category = models.ForeignKey(Category, to_field="slug", on_delete=models.PROTECT, related_name="products")
     description = models.TextField(blank=True, max_length=5000)
-    price = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(MIN_PRICE)])
+    # At least MIN_PRICE, except 0.00 for an inactive imported product: the check
+    # constraint below states the whole rule (Django validates it with the model).
+    price = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))]
+    )
     stock = models.IntegerField(default=0, validators=[MinValueValidator(0)])
     is_active = models.BooleanField(default=True)
+    # Created by import_legacy for a product the original service's orders name but the
+    # catalog lacked: inactive, with price 0.00 until staff price and activate it.
+    is_imported = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Created by the import from the original service; set a price before activating it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -48,7 +59,14 @@ class Product(models.Model):
             models.UniqueConstraint(
                 fields=["category", "name"], name="catalog_product_name_unique_in_category"
             ),
-            models.CheckConstraint(condition=models.Q(price__gt=0), name="catalog_product_price_positive"),
+            # Only an imported product may be unpriced (0.00), and only while it is inactive.
+            models.CheckConstraint(
+                condition=models.Q(price__gt=0) | models.Q(price=0, is_imported=True, is_active=False),
+                name="catalog_product_price_positive",
+                violation_error_message=(
+                    "Price must be greater than zero; only an inactive imported product may have none."
+                ),
+            ),
             models.CheckConstraint(
                 condition=models.Q(stock__gte=0), name="catalog_product_stock_not_negative"
             ),

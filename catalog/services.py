@@ -12,6 +12,7 @@ update, so reservations made in between are never overwritten.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -251,6 +252,11 @@ def product_update(*, product: Product, seen_stock: int | None = None, **changes
         seen = clean_stock(product.stock if seen_stock is None else seen_stock, field="expected_stock")
         delta = wanted - seen
 
+    unpriced = product.price is not None and product.price < MIN_PRICE
+    if values.get("is_active") and "price" not in values and unpriced:
+        # An imported product has no price yet (0.00); MongoDB has no check constraint to stop this.
+        raise InvalidInput("Set a price before activating this product.", field="price")
+
     sku = values.get("sku", product.sku)
     name = values.get("name", product.name)
     category_slug = values.get("category_id", product.category_id)
@@ -334,3 +340,48 @@ def product_stock_reserve(*, product_id, quantity: int) -> bool:
 def product_stock_release(*, product_id, quantity: int) -> None:
     """Give ``quantity`` units back to a product (cancellation, compensation)."""
     Product.objects.filter(pk=product_id).update(stock=F("stock") + quantity, updated_at=timezone.now())
+
+
+# --- Import from the original service ---------------------------------------------------
+
+IMPORTED_SKU_PREFIX = "IMPORTED-"
+IMPORTED_PRICE = Decimal("0.00")
+IMPORTED_DESCRIPTION = (
+    "Created by the import from the original service for its orders of this product. "
+    "Set a price and stock before activating it."
+)
+
+
+def imported_product_sku(*, category_slug: str, name: str) -> str:
+    """Return the SKU of the imported product ``name`` in ``category_slug``: the same for every run."""
+    digest = hashlib.sha256(f"{category_slug}\n{name.lower()}".encode()).hexdigest()[:16].upper()
+    return IMPORTED_SKU_PREFIX + digest
+
+
+def product_create_imported(*, category: Category, name: str) -> Product:
+    """Create the stand-in for a product the original service's orders name but the catalog lacks.
+
+    The product is inactive (customers neither see nor order it), has price 0.00 and
+    no stock, and is marked ``is_imported``; staff set a price before activating it
+    (:func:`product_update` refuses activation without one). The name is checked like
+    any product's (unique in its category, ignoring case: InvalidInput on ``name``).
+    """
+    name = clean_text(name, field="name", max_length=PRODUCT_NAME_MAX_LENGTH)
+    sku = imported_product_sku(category_slug=category.slug, name=name)
+    product_check_unique(sku=sku, name=name, category_slug=category.slug)
+    try:
+        with transaction.atomic():
+            return Product.objects.create(
+                sku=sku,
+                name=name,
+                category=category,
+                description=IMPORTED_DESCRIPTION,
+                price=IMPORTED_PRICE,
+                stock=0,
+                is_active=False,
+                is_imported=True,
+            )
+    except IntegrityError as exc:
+        transactions.rerun_if_in_transaction(exc)
+        _raise_for_integrity_error(sku=sku, name=name, category_slug=category.slug)
+        raise  # unreachable: the helper always raises

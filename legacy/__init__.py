@@ -1,1 +1,1 @@
-"""Legacy routes: the original Flask service's API, served by the same services as v1."""
+"""Legacy: the original Flask service's routes (served by the v1 services) and the import of its data."""

@@ -31,10 +31,13 @@ def legacy_category_find(*, text: str) -> Category | None:
     return matches[0] if matches else None
 
 
-def legacy_product_find(*, category: Category, name: str) -> Product | None:
-    """Return the active product named ``name`` (ignoring case) in ``category``, or None."""
-    return (
-        Product.objects.filter(exactly_ignoring_case("name", name), category_id=category.slug, is_active=True)
-        .order_by("name", "id")
-        .first()
-    )
+def legacy_product_find(*, category: Category, name: str, include_inactive: bool = False) -> Product | None:
+    """Return the active product named ``name`` (ignoring case) in ``category``, or None.
+
+    ``include_inactive`` also finds inactive products (the import links old orders to
+    products that are no longer sold, and to the stand-ins it created on an earlier run).
+    """
+    products = Product.objects.filter(exactly_ignoring_case("name", name), category_id=category.slug)
+    if not include_inactive:
+        products = products.filter(is_active=True)
+    return products.order_by("name", "id").first()

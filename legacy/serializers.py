@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.serializers import RegisterInputSerializer
 from catalog.services import CATEGORY_NAME_MAX_LENGTH, PRODUCT_NAME_MAX_LENGTH
 from orders.models import OrderStatus
 from orders.serializers import OrderLineSerializer
@@ -56,6 +57,16 @@ class LegacyOrderCreateInputSerializer(StrictInputSerializer):
         if len(given) > 1:
             raise serializers.ValidationError({"Quantity": ["Send Quantity or quantity, not both."]})
         return {"type": attrs["type"], "products": attrs["products"], "count": attrs[given[0]]}
+
+
+class LegacyUserDocumentSerializer(RegisterInputSerializer):
+    """A user document of the original service (``import_legacy``): registration's email and names.
+
+    The password is not validated here: ``legacy.passwords`` reads whatever the
+    original service stored.
+    """
+
+    password = None
 
 
 class LegacyStatusInputSerializer(StrictInputSerializer):

@@ -62,7 +62,8 @@ def legacy_order_id_check(*, order_id: str | None) -> str:
     return order_id
 
 
-def _squeeze(text: str) -> str:
+def legacy_status_key(text: str) -> str:
+    """Return status text as the legacy routes compare it: upper case, without spaces and underscores."""
     return "".join(char for char in text if char not in " _").upper()
 
 
@@ -71,9 +72,9 @@ def legacy_status_parse(*, text: str) -> str:
 
     Text that names no status is InvalidInput on ``status``.
     """
-    wanted = _squeeze(text)
+    wanted = legacy_status_key(text)
     for status in OrderStatus.values:
-        if wanted and _squeeze(status) == wanted:
+        if wanted and legacy_status_key(status) == wanted:
             return status
     raise InvalidInput(
         f"Unknown status {text!r}; use one of {', '.join(OrderStatus.values)}.", field="status"

@@ -54,7 +54,7 @@ class OrderStatusChangeInline(ReadOnlyInline):
     """The order's status history, with the staff member who made each move (admin only)."""
 
     model = OrderStatusChange
-    fields = ("changed_at", "from_status", "to_status", "changed_by", "changed_by_user")
+    fields = ("changed_at", "from_status", "to_status", "changed_by", "changed_by_user", "note")
     readonly_fields = fields
     ordering = ("changed_at", "id")
     verbose_name = "status change"

@@ -64,6 +64,9 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
     quantity = models.PositiveIntegerField()
     line_total = models.DecimalField(max_digits=12, decimal_places=2)
+    # Whether the line's units were taken from stock (so cancelling gives them back).
+    # Orders imported from the original service (import_legacy) took none.
+    stock_reserved = models.BooleanField(default=True, editable=False)
 
     class Meta:
         # "order_id", not "order": ordering by the relation would sort by the
@@ -94,6 +97,8 @@ class OrderStatusChange(models.Model):
     changed_by_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What the system recorded with the move, for staff (the import's source id and original status).
+    note = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["order_id", "changed_at", "id"]  # "order_id": no join (see OrderLine)

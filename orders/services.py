@@ -439,11 +439,17 @@ def customer_orders_version_bump(*, customer_id) -> None:
 
 
 def _order_quantities(*, order: Order) -> dict[Any, int]:
-    """Return ``{product_id: quantity}`` of the order's lines."""
+    """Return ``{product_id: quantity}`` of the order's lines that took their units from stock.
+
+    Imported orders (:func:`order_import`) took none, so cancelling them gives none back.
+    """
     quantities: dict[Any, int] = {}
-    lines = OrderLine.objects.filter(order_id=order.pk).values_list("product_id", "quantity")
-    for product_id, quantity in lines:
-        quantities[product_id] = quantities.get(product_id, 0) + quantity
+    lines = OrderLine.objects.filter(order_id=order.pk).values_list(
+        "product_id", "quantity", "stock_reserved"
+    )
+    for product_id, quantity, stock_reserved in lines:
+        if stock_reserved:
+            quantities[product_id] = quantities.get(product_id, 0) + quantity
     return quantities
 
 
@@ -469,3 +475,72 @@ def orders_close_for_deleted_customer(*, customer) -> int:
     Order.objects.filter(customer=customer).update(customer=None)
     IdempotencyRecord.objects.filter(user=customer).delete()
     return cancelled
+
+
+# --- Import from the original service -----------------------------------------------------
+
+IMPORTED_UNIT_PRICE = Decimal("0.00")
+
+
+def order_import(
+    *,
+    customer,
+    product: Product,
+    quantity: int,
+    status: str,
+    created_at,
+    note: str,
+    order_id=None,
+) -> Order:
+    """Write an order of the original service: one line of ``quantity`` x ``product``, in ``status``.
+
+    The original service kept no prices, so the line and the total are 0.00 (the shop
+    never invents what a customer paid), and it took no stock, so none is taken now and
+    none is given back if the order is cancelled later (``OrderLine.stock_reserved``).
+    The one history entry is the import (``from_status`` null, by ``system``), with
+    ``note`` saying what it came from. ``created_at`` is when the original order was
+    placed; ``order_id`` the primary key to give it (the original ObjectId on MongoDB)
+    or None for a new one. The product may be inactive: this records the past.
+    InvalidInput on ``status`` or ``quantity`` if they are not valid.
+    """
+    if status not in OrderStatus.values:
+        raise InvalidInput(f"Unknown status {status!r}.", field="status")
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < MIN_QUANTITY:
+        raise InvalidInput(f"Quantity must be a whole number of at least {MIN_QUANTITY}.", field="quantity")
+    now = timezone.now()
+
+    def write() -> Order:
+        order = Order.objects.create(
+            pk=order_id,
+            customer=customer,
+            status=status,
+            total=IMPORTED_UNIT_PRICE,
+            currency=settings.SHOP_CURRENCY,
+            created_at=created_at,
+            updated_at=now,
+        )
+        transactions.on_failure(f"imported order {order.pk}", lambda: _order_erase(order=order))
+        OrderLine.objects.create(
+            order=order,
+            product=product,
+            position=1,
+            sku=product.sku,
+            name=product.name,
+            category_slug=product.category_id,
+            unit_price=IMPORTED_UNIT_PRICE,
+            quantity=quantity,
+            line_total=IMPORTED_UNIT_PRICE,
+            stock_reserved=False,
+        )
+        OrderStatusChange.objects.create(
+            order=order,
+            from_status=None,
+            to_status=status,
+            changed_at=now,
+            changed_by=Actor.SYSTEM,
+            note=note,
+        )
+        customer_orders_version_bump(customer_id=customer.pk)
+        return order
+
+    return transactions.run(write)

@@ -57,7 +57,7 @@ if DATABASE_PROFILE.is_mongodb:
     ]
     MIGRATION_MODULES = {
         label: f"shop.mongo_migrations.{label}"
-        for label in ("admin", "auth", "contenttypes", "accounts", "catalog", "orders")
+        for label in ("admin", "auth", "contenttypes", "accounts", "catalog", "orders", "legacy")
     }
 else:
     CONTRIB_MODEL_APPS = [
@@ -130,6 +130,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
+    # The original service's werkzeug and bcrypt hashes (import_legacy), replaced by
+    # Argon2id at the customer's first login.
+    "accounts.hashers.WerkzeugPasswordHasher",
+    "accounts.hashers.LegacyBCryptPasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -25,6 +25,9 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.MD5PasswordHasher",
     "accounts.hashers.ShopArgon2PasswordHasher",
+    # The original service's hashes, as in production (import_legacy).
+    "accounts.hashers.WerkzeugPasswordHasher",
+    "accounts.hashers.LegacyBCryptPasswordHasher",
 ]
 
 if not DATABASE_PROFILE.is_mongodb:

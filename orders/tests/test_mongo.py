@@ -244,7 +244,7 @@ def test_on_a_standalone_server_the_same_writes_go_out_without_a_session(setting
 def test_cancel_reads_the_lines_with_a_plain_match_and_updates_conditionally():
     order = Order(pk=ObjectId(OID), status=OrderStatus.IN_PROGRESS)
     product_id = ObjectId()
-    line = {"product_id": product_id, "quantity": 2}
+    line = {"product_id": product_id, "quantity": 2, "stock_reserved": True}
     with record_commands(
         [Answer("orders_orderline", where={"order_id": ObjectId(OID)}, documents=(line,))]
     ) as recorder:

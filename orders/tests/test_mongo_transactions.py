@@ -216,7 +216,10 @@ def test_a_non_transient_error_aborts_once_without_a_rerun():
 LINES = Answer(
     "orders_orderline",
     where={"order_id": ORDER_ID},
-    documents=({"product_id": PRODUCTS[0], "quantity": 2}, {"product_id": PRODUCTS[1], "quantity": 1}),
+    documents=(
+        {"product_id": PRODUCTS[0], "quantity": 2, "stock_reserved": True},
+        {"product_id": PRODUCTS[1], "quantity": 1, "stock_reserved": True},
+    ),
 )
 CANCEL_WRITES = [
     ("orders_order", "update_many"),

@@ -337,10 +337,12 @@ class _Collection:
             session=session,
             in_transaction=bool(session is not None and session.in_transaction),
         )
-        self.recorder.log.append(command)
+        for recorder in self.recorder.chain():
+            recorder.log.append(command)
         query_sites.note_current()
         if command.is_write:
-            self.recorder.writes.append(command)
+            for recorder in self.recorder.chain():
+                recorder.writes.append(command)
             error = self.recorder.fault(command) if self.recorder.fault else None
             if error is not None:
                 command.error = error
@@ -349,8 +351,9 @@ class _Collection:
 
     def aggregate(self, pipeline, *args, **kwargs):
         self._record("aggregate", (pipeline, *args), kwargs)
-        self.recorder.reads.append((self.name, pipeline))
-        for answer in self.recorder.answers:
+        for recorder in self.recorder.chain():
+            recorder.reads.append((self.name, pipeline))
+        for answer in self.recorder.all_answers():
             if answer.matches(self.name, pipeline):
                 return _Cursor(answer.result())
         return _Cursor([])
@@ -409,7 +412,9 @@ class MongoRecorder:
     shop's real code: compilers, ``execute_sql``, the transaction runner.
 
     * ``answers``: canned documents, each given only to the reads it names (:class:`Answer`).
-    * ``topology``: what ``hello`` says (``"replica set"``, ``"sharded cluster"``, ``"standalone"``).
+    * ``topology``: what ``hello`` says (``"replica set"``, ``"sharded cluster"``,
+      ``"standalone"``; by default :data:`DEFAULT_TOPOLOGY`).
+    * A recorder entered inside another records for both and answers with both's answers.
     * ``matched``: the matched count of every ``update_many`` (an int, or a function of
       the :class:`RecordedCommand`); 0 shows a conditional update whose condition failed.
     * ``fault``: a function of each write command returning an exception to raise
@@ -428,7 +433,7 @@ class MongoRecorder:
         self,
         answers=(),
         *,
-        topology: str = "replica set",
+        topology: str | None = None,
         matched=1,
         fault=None,
         commit_fault=None,
@@ -436,7 +441,8 @@ class MongoRecorder:
         using: str = "default",
     ):
         self.answers = list(answers)
-        self.topology = topology
+        self.topology = topology or DEFAULT_TOPOLOGY
+        self.outer: MongoRecorder | None = None
         self.matched = matched
         self.fault = fault
         self.commit_fault = commit_fault
@@ -456,6 +462,10 @@ class MongoRecorder:
         from shop import transactions
 
         connection = mongo_connection(self.using)
+        client = connection.__dict__.get("connection")
+        if isinstance(client, _Client):
+            # Inside another recorder (captured_reads() with record_writes()): record for both.
+            self.outer = client.recorder
         self._saved = {name: connection.__dict__.get(name, _MISSING) for name in _PATCHED}
         connection.get_collection = lambda name, **kwargs: _Collection(name, self)
         # The client below is the connection: nothing to connect to (pytest-django's
@@ -480,6 +490,18 @@ class MongoRecorder:
                 connection.__dict__[name] = value
         transactions.forget_topologies()
 
+    def chain(self) -> list[MongoRecorder]:
+        """Return this recorder and the ones it was entered inside, innermost first."""
+        recorders, recorder = [], self
+        while recorder is not None:
+            recorders.append(recorder)
+            recorder = recorder.outer
+        return recorders
+
+    def all_answers(self) -> list[Answer]:
+        """Return the answers of this recorder, then those of the recorders around it."""
+        return [answer for recorder in self.chain() for answer in recorder.answers]
+
     @property
     def attempts(self) -> list[list[RecordedCommand]]:
         """Return the writes grouped by the session (transaction attempt) that carried them."""
@@ -494,6 +516,8 @@ class MongoRecorder:
 
 
 _MISSING = object()
+# What hello says unless a recorder is told otherwise: production's replica set.
+DEFAULT_TOPOLOGY = "replica set"
 _PATCHED = (
     "get_collection",
     "ensure_connection",

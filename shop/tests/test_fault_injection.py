@@ -320,10 +320,11 @@ def test_account_deletion_leaves_a_consistent_account_after_a_failure_at_any_wri
 
     # Token version; two cancellations (status, history, restocks, bump: 4 + 5); detach;
     # idempotency records; then the row with Django's collector (admin log, sessions,
-    # groups, permissions, idempotency records, orders, history authorship, the user).
+    # groups, permissions, idempotency records, orders, history authorship, the legacy
+    # import's record, the user).
     run_matrix(
         mode=mode,
-        expected_writes=20,
+        expected_writes=21,
         setup=case_with_orders_to_close,
         act=act,
         after_fault=after_fault,

@@ -38,7 +38,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command, get_commands
-from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -46,6 +46,7 @@ from django.utils import timezone
 from accounts.models import User
 from catalog.models import Category, Product
 from orders.models import Actor, Order, OrderLine, OrderStatus, OrderStatusChange
+from shop.progress import ProgressBar
 
 BENCH_CUSTOMER_EMAIL = "bench-customer@example.com"
 BENCH_WRITER_EMAIL = "bench-writer@example.com"
@@ -64,54 +65,6 @@ DAY = timedelta(days=1)
 LINE_COUNT_WEIGHTS = {1: 40, 2: 30, 3: 20, 4: 10}
 QUANTITY_WEIGHTS = {1: 70, 2: 20, 3: 7, 5: 3}
 CANCELLED_SHARE = 0.08
-
-
-class ProgressBar:
-    """A plain-text progress bar on a command's stderr (an OutputWrapper), with rows per second and time left.
-
-    On a terminal it redraws one line; otherwise (CI logs, ``make`` piped to a file)
-    it prints a line every tenth of the way, so logs stay short.
-    """
-
-    width = 30
-
-    def __init__(self, *, label: str, total: int, stream: OutputWrapper):
-        self.label = label
-        self.total = max(total, 1)
-        self.stream = stream
-        self.is_tty = stream.isatty()
-        self.started = time.perf_counter()
-        self.last_decile = -1
-
-    def update(self, *, done: int, rows: int) -> None:
-        """Show ``done`` of ``total`` items and the rate of ``rows`` written so far."""
-        elapsed = max(time.perf_counter() - self.started, 1e-9)
-        share = min(done / self.total, 1.0)
-        rate = rows / elapsed
-        eta = elapsed * (1 - share) / share if share > 0 else 0.0
-        filled = int(self.width * share)
-        text = (
-            f"{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {share:4.0%} "
-            f"{done:,}/{self.total:,}  {rate:,.0f} rows/s  ETA {eta:4.0f}s"
-        )
-        if self.is_tty:
-            self.stream.write("\r" + text, style_func=plain, ending="")
-            self.stream.flush()
-        elif int(share * 10) > self.last_decile:
-            self.last_decile = int(share * 10)
-            self.stream.write(text, style_func=plain)
-            self.stream.flush()
-
-    def finish(self) -> None:
-        """End the bar's line on a terminal."""
-        if self.is_tty:
-            self.stream.write("")
-            self.stream.flush()
-
-
-def plain(text: str) -> str:
-    """Return ``text`` unstyled (stderr would colour it as an error on a terminal)."""
-    return text
 
 
 def weighted(rng: random.Random, weights: dict[int, int]) -> int:
