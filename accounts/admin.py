@@ -1,10 +1,20 @@
-"""Admin pages for users: email login, names, staff flags, token revocation state."""
+"""Admin pages for users: email login, names, staff flags, token revocation state.
+
+A password set and an account deleted here go through ``accounts.services`` like
+everywhere else: every token and session of the user dies, open orders are
+cancelled with their stock returned. The admin's login form is the shop's (the
+shared lockout, ``accounts.forms``).
+"""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm, UserChangeForm
 
+from accounts import services
+from accounts.forms import ShopAdminAuthenticationForm
 from accounts.models import User
+
+admin.site.login_form = ShopAdminAuthenticationForm
 
 
 class ShopUserCreationForm(AdminUserCreationForm):
@@ -23,12 +33,25 @@ class ShopUserChangeForm(UserChangeForm):
         fields = "__all__"
 
 
+class ShopPasswordChangeForm(AdminPasswordChangeForm):
+    """Set a user's password (or make it unusable) through ``user_password_set``."""
+
+    def save(self, commit=True):
+        """Store the new password; the user's tokens and sessions end (``commit`` is always honoured)."""
+        usable = self.cleaned_data.get("set_usable_password", True)
+        services.user_password_set(
+            user=self.user, password=self.cleaned_data["password1"] if usable else None
+        )
+        return self.user
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    """Show and edit users by email."""
+    """Show and edit users by email; passwords and deletions go through the account services."""
 
     form = ShopUserChangeForm
     add_form = ShopUserCreationForm
+    change_password_form = ShopPasswordChangeForm
     ordering = ("email",)
     list_display = ("email", "first_name", "last_name", "is_staff", "is_active", "date_joined")
     list_filter = ("is_staff", "is_superuser", "is_active")
@@ -44,3 +67,12 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),
     )
+
+    def delete_model(self, request, obj):
+        """Delete the account as ``DELETE /api/v1/accounts/me/`` does (``user_delete``)."""
+        services.user_delete(user=obj)
+
+    def delete_queryset(self, request, queryset):
+        """Delete each selected account through ``user_delete``."""
+        for user in queryset:
+            services.user_delete(user=user)

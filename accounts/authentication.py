@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 
 from accounts.tokens import TOKEN_VERSION_CLAIM
+from shop.db import primary_key_parse
 
 
 class ShopJWTAuthentication(JWTAuthentication):
@@ -17,6 +18,16 @@ class ShopJWTAuthentication(JWTAuthentication):
     token's version with the row's costs nothing more.
     """
 
+    def get_validated_token(self, raw_token):
+        """Return the verified token; claims of the wrong type or range are 401, never a 500.
+
+        simplejwt turns an ``exp`` past the year 9999 into a datetime unguarded.
+        """
+        try:
+            return super().get_validated_token(raw_token)
+        except (OverflowError, ValueError, TypeError):
+            raise InvalidToken("Token has a claim out of range", code="token_not_valid") from None
+
     def get_user(self, validated_token):
         """Return the active user of the token; refuse revoked or dangling tokens."""
         try:
@@ -25,8 +36,11 @@ class ShopJWTAuthentication(JWTAuthentication):
             raise AuthenticationFailed(
                 "Token contained no recognizable user identification", code="token_not_valid"
             ) from None
+        pk = primary_key_parse(model=self.user_model, value=user_id)
         try:
-            user = self.user_model.objects.get(**{api_settings.USER_ID_FIELD: user_id})
+            if pk is None:
+                raise self.user_model.DoesNotExist
+            user = self.user_model.objects.get(pk=pk)
         except (self.user_model.DoesNotExist, ValidationError, ValueError, TypeError):
             raise AuthenticationFailed("User not found", code="user_not_found") from None
         if not user.is_active:

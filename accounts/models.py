@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 
 def normalize_email_address(email: str) -> str:
-    """Return the whole address stripped and lower-cased.
+    """Return the canonical form of an email address: the form stored, compared and shown.
 
-    MongoDB has no expression indexes, so storing the address lower-cased is how the
-    unique index stays case-insensitive on both backends.
+    Spellings of one address that differ only by case or by Unicode compatibility
+    characters (fullwidth letters, ligatures) are one account: the whole address is
+    NFKC-normalised and case-folded, and the domain is written in its IDNA ASCII form
+    (``bücher.example`` becomes ``xn--bcher-kva.example``, as mail servers see it).
+    MongoDB has no expression indexes, so storing the canonical form is how the
+    unique index stays case- and form-insensitive on both backends. A domain that
+    IDNA refuses is left as it is, for the email validator to reject.
     """
-    return (email or "").strip().lower()
+    address = unicodedata.normalize("NFKC", (email or "").strip()).casefold()
+    local, at, domain = address.rpartition("@")
+    if not at or not domain:
+        return address
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return address
+    return f"{local}@{domain}"
 
 
 class UserManager(BaseUserManager):
@@ -25,7 +41,7 @@ class UserManager(BaseUserManager):
 
     @classmethod
     def normalize_email(cls, email):
-        """Return the address lower-cased as a whole (not only the domain)."""
+        """Return the address in its canonical form (``normalize_email_address``)."""
         return normalize_email_address(email)
 
     def get_by_natural_key(self, email):
@@ -99,6 +115,28 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.email = normalize_email_address(self.email)
 
+    def get_session_auth_hash(self) -> str:
+        """Return the hash a session keeps to stay valid: of the password *and* the token version.
+
+        Django ends a session whose hash no longer matches, so bumping
+        ``token_version`` (logout-all, password change or reset, account deletion)
+        ends every session too, whichever session engine stores them.
+        """
+        return self._session_auth_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self):
+        """Yield the session hash under each of ``SECRET_KEY_FALLBACKS`` (key rotation)."""
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_auth_hash(secret=secret)
+
+    def _session_auth_hash(self, *, secret) -> str:
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash",
+            f"{self.password}\n{self.token_version}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
     def get_full_name(self) -> str:
         """Return first and last name separated by a space."""
         return f"{self.first_name} {self.last_name}".strip()
@@ -130,10 +168,12 @@ class RevokedToken(models.Model):
 
 
 class LoginFailureScope(models.TextChoices):
-    """What a failed-login counter counts for: a client address or an email."""
+    """What an attempt counter counts (``accounts.throttles``)."""
 
-    ADDRESS = "address", "Client address"
-    EMAIL = "email", "Email"
+    PAIR = "pair", "Failed logins of one email from one address"
+    ADDRESS = "address", "Failed logins from one client address"
+    EMAIL = "email", "Failed logins of one email"
+    REGISTRATION = "registration", "Registrations from one client address"
 
 
 class LoginFailureCounter(models.Model):

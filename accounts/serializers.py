@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from accounts.models import User
+from accounts.models import User, normalize_email_address
 from shop.api.serializers import StrictCharField, StrictEmailField, StrictInputSerializer, id_field
 
 # Long enough for any passphrase; short enough that nobody makes the server hash megabytes.
@@ -31,10 +31,22 @@ def password_field(**kwargs) -> StrictCharField:
     )
 
 
+class CanonicalEmailField(StrictEmailField):
+    """An email address input, validated in the canonical form it is stored and compared in.
+
+    An address typed in fullwidth letters (U+FF21 and on) is the ASCII one
+    (``accounts.models.normalize_email_address``).
+    """
+
+    def to_internal_value(self, data):
+        """Return the address in its canonical form; the email validators then check that form."""
+        return normalize_email_address(super().to_internal_value(data))
+
+
 class RegisterInputSerializer(StrictInputSerializer):
     """Body of ``POST auth/register/``."""
 
-    email = StrictEmailField(max_length=EMAIL_MAX_LENGTH)
+    email = CanonicalEmailField(max_length=EMAIL_MAX_LENGTH)
     password = password_field()
     first_name = StrictCharField(max_length=NAME_MAX_LENGTH, allow_blank=True, required=False, default="")
     last_name = StrictCharField(max_length=NAME_MAX_LENGTH, allow_blank=True, required=False, default="")
@@ -43,7 +55,7 @@ class RegisterInputSerializer(StrictInputSerializer):
 class TokenObtainInputSerializer(StrictInputSerializer):
     """Body of ``POST auth/token/`` (and of the legacy ``/login``)."""
 
-    email = StrictEmailField(max_length=EMAIL_MAX_LENGTH)
+    email = CanonicalEmailField(max_length=EMAIL_MAX_LENGTH)
     password = password_field()
 
 

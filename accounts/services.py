@@ -9,8 +9,7 @@ does, so both share one failure count and one way of issuing tokens.
 
 from __future__ import annotations
 
-import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -19,40 +18,40 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
+from accounts import throttles
 from accounts.models import (
-    LoginFailureCounter,
     LoginFailureScope,
     RevokedToken,
     User,
+    UserSession,
     normalize_email_address,
 )
-from accounts.selectors import login_failure_buckets
 from accounts.tokens import TOKEN_VERSION_CLAIM, ShopRefreshToken, issue_token_pair
 from shop import errors, transactions
-from shop.db import unique_row
+from shop.db import primary_key_parse, unique_row
+from shop.http import UNKNOWN_CLIENT_ADDRESS
 
 INVALID_CREDENTIALS_MESSAGE = "No active account found with the given email and password."
-# The failure window is counted in this many buckets: a failure is forgotten between
-# window * (1 - 1/BUCKETS) and window after it happened, and a lookup reads at most
-# BUCKETS rows per scope.
-LOGIN_FAILURE_BUCKETS = 15
-UNKNOWN_CLIENT_ADDRESS = "unknown"
 
 
 # --- Registration and profile ----------------------------------------------------
 
 
-def user_register(*, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
-    """Create a customer; the email is stored lower-cased and must be unused in any case.
+def user_register(
+    *, email: str, password: str, first_name: str = "", last_name: str = "", client_address: str = ""
+) -> User:
+    """Create a customer; the email is stored in its canonical form and must be unused.
 
-    Raises InvalidInput on ``email`` (taken) or ``password`` (refused by the validators).
+    Raises Throttled past ``REGISTRATION_LIMIT`` registrations from ``client_address``
+    (:func:`registration_check`), and InvalidInput on ``email`` (taken) or ``password``
+    (refused by the validators).
     """
     email = normalize_email_address(email)
+    registration_check(client_address=client_address, now=timezone.now())
     candidate = User(email=email, first_name=first_name, last_name=last_name)
     password_check(password=password, user=candidate, field="password")
     if User.objects.filter(email=email).exists():
@@ -93,29 +92,55 @@ def user_update(*, user: User, first_name: str | None = None, last_name: str | N
 def user_password_change(
     *, user: User, current_password: str, new_password: str, client_address: str
 ) -> None:
-    """Replace the user's password and kill every token the user holds.
+    """Replace the user's password; every token and every session of the user dies.
 
-    A wrong ``current_password`` counts as a failed login (a stolen access token must
-    not become a password-guessing oracle) and is refused on ``current_password``.
+    The current password is checked like a login (:func:`password_verify`, refused on
+    ``current_password``); the new one goes through the password validators.
     """
-    keys = login_failure_keys(email=user.email, client_address=client_address)
-    now = timezone.now()
-    login_failure_check(keys=keys, now=now)
-    if not user.check_password(current_password):
-        login_failure_record(keys=keys, now=now)
-        raise errors.InvalidInput("The current password is not correct.", field="current_password")
+    password_verify(
+        user=user, password=current_password, client_address=client_address, field="current_password"
+    )
     password_check(password=new_password, user=user, field="new_password")
-    password_hash = make_password(new_password)
+    user_password_set(user=user, password=new_password)
+
+
+def user_password_set(*, user: User, password: str) -> None:
+    """Store a new password for ``user`` and end every token and session the user has.
+
+    One operation: the new hash and the token version in one write, then the
+    user's sessions. The password is not validated here; callers do that.
+    """
+    password_hash = make_password(password)
     now = timezone.now()
-    # One write of one document: the new hash and the token version move together.
-    transactions.run(
-        lambda: User.objects.filter(pk=user.pk).update(
+
+    def write() -> None:
+        User.objects.filter(pk=user.pk).update(
             password=password_hash, token_version=F("token_version") + 1, tokens_valid_after=now
         )
-    )
+        _sessions_end_after_version_bump(user_id=user.pk)
+
+    transactions.run(write)
     user.password = password_hash
     user.refresh_from_db(fields=["token_version", "tokens_valid_after"])
-    password_validation.password_changed(new_password, user=user)
+    if password is not None:
+        password_validation.password_changed(password, user=user)
+
+
+def _sessions_end_after_version_bump(*, user_id) -> None:
+    """Delete the sessions of a user whose token version just moved (a finishing write).
+
+    The version bump already ended them (a session's auth hash includes it), so
+    without a transaction the delete is finished, not undone, if it fails once.
+    """
+    transactions.complete(
+        lambda: user_sessions_end(user_id=user_id), description=f"sessions of user {user_id}"
+    )
+
+
+def user_sessions_end(*, user_id) -> int:
+    """End every browser session (admin, browsable API) of user ``user_id``; return how many."""
+    deleted, _ = UserSession.objects.filter(user_id=user_id).delete()
+    return deleted
 
 
 def user_delete(*, user: User) -> None:
@@ -151,15 +176,16 @@ def user_delete(*, user: User) -> None:
 # --- Tokens -----------------------------------------------------------------------
 
 
-def token_obtain(*, email: str, password: str, client_address: str) -> dict[str, str]:
-    """Check email and password and return ``{"access": ..., "refresh": ...}``.
+def password_login(*, email: str, password: str, client_address: str) -> User:
+    """Return the active user whose email and password these are: the one check of every password login.
 
-    Failed attempts are counted per client address and per email in the database,
-    so the limit holds across server processes. After ``LOGIN_FAILURE_LIMIT``
-    failures within ``LOGIN_FAILURE_WINDOW`` the attempt is refused with Throttled
-    before the password is even checked, right password or not, and a success does
-    not reset the count. A wrong email and a wrong password raise the same
-    NotAuthenticated, after the same hashing work.
+    The v1 token endpoint, the legacy ``/login``, the admin login and the
+    browsable-API login (``accounts.backends``) all come here, so they share one
+    failure count and one lockout policy (:func:`login_failure_rules`), across
+    server processes. A refused attempt raises Throttled before the password is
+    even checked, right password or not, and a success does not reset the count.
+    A wrong email and a wrong password raise the same NotAuthenticated, after the
+    same hashing work.
     """
     email = normalize_email_address(email)
     keys = login_failure_keys(email=email, client_address=client_address)
@@ -175,7 +201,27 @@ def token_obtain(*, email: str, password: str, client_address: str) -> dict[str,
     if not authenticated:
         login_failure_record(keys=keys, now=now)
         raise errors.NotAuthenticated(INVALID_CREDENTIALS_MESSAGE, code="invalid_credentials")
-    return issue_token_pair(user)
+    return user
+
+
+def password_verify(*, user: User, password: str, client_address: str, field: str) -> None:
+    """Check the password of a user who is already known, counted like a login.
+
+    A wrong password counts as a failed login of the user's email (a stolen access
+    token or session must not become a password-guessing oracle) and is refused on
+    ``field``; past the lockout policy the attempt is Throttled.
+    """
+    keys = login_failure_keys(email=user.email, client_address=client_address)
+    now = timezone.now()
+    login_failure_check(keys=keys, now=now)
+    if not user.check_password(password):
+        login_failure_record(keys=keys, now=now)
+        raise errors.InvalidInput("The current password is not correct.", field=field)
+
+
+def token_obtain(*, email: str, password: str, client_address: str) -> dict[str, str]:
+    """Check email and password (:func:`password_login`) and return ``{"access": ..., "refresh": ...}``."""
+    return issue_token_pair(password_login(email=email, password=password, client_address=client_address))
 
 
 def token_refresh(*, refresh: str) -> dict[str, str]:
@@ -202,7 +248,7 @@ def logout(*, user: User, refresh: str) -> None:
     token of another user.
     """
     token = refresh_token_parse(refresh=refresh)
-    if str(token.get(jwt_settings.USER_ID_CLAIM)) != str(user.pk):
+    if primary_key_parse(model=User, value=token.get(jwt_settings.USER_ID_CLAIM)) != user.pk:
         raise errors.NotAllowed("This refresh token belongs to another user.", code="token_not_owned")
     refresh_token_revoke(token=token)
 
@@ -213,12 +259,19 @@ def logout_all(*, user: User) -> None:
 
 
 def user_tokens_revoke_all(*, user: User) -> None:
-    """Bump the user's token version: every token issued before is refused from now on.
+    """End every token and session of ``user``: bump the token version, delete the sessions.
 
-    The caller's ``user`` object is refreshed so it can go on issuing current tokens.
+    Tokens issued before carry the old version and are refused from now on; sessions
+    are deleted, and their auth hash includes the version too (``User``). The caller's
+    ``user`` object is refreshed so it can go on issuing current tokens.
     """
     now = timezone.now()
-    transactions.run(lambda: user_token_version_bump(user_id=user.pk, now=now))
+
+    def revoke() -> None:
+        user_token_version_bump(user_id=user.pk, now=now)
+        _sessions_end_after_version_bump(user_id=user.pk)
+
+    transactions.run(revoke)
     user.refresh_from_db(fields=["token_version", "tokens_valid_after"])
 
 
@@ -238,6 +291,9 @@ def refresh_token_parse(*, refresh: str) -> ShopRefreshToken:
         token = ShopRefreshToken(refresh)
     except TokenError as exc:
         raise errors.NotAuthenticated(str(exc), code="token_not_valid") from None
+    except (OverflowError, ValueError, TypeError):
+        # A claim of the wrong type or out of range (an exp past the year 9999).
+        raise errors.NotAuthenticated("Token has a claim out of range.", code="token_not_valid") from None
     return token
 
 
@@ -247,8 +303,10 @@ def token_user(*, token) -> User:
     simplejwt 5.5's refresh serializer looks the user up unguarded (a deleted user is
     a 500) and ignores ``ver``; this refuses both cases with NotAuthenticated.
     """
-    user_id = token.get(jwt_settings.USER_ID_CLAIM)
+    user_id = primary_key_parse(model=User, value=token.get(jwt_settings.USER_ID_CLAIM))
     try:
+        if user_id is None:
+            raise User.DoesNotExist
         user = User.objects.get(pk=user_id)
     except (User.DoesNotExist, ValidationError, ValueError, TypeError):
         raise errors.NotAuthenticated("User not found.", code="user_not_found") from None
@@ -278,73 +336,59 @@ def revoked_tokens_purge(*, now: datetime | None = None) -> int:
     return deleted
 
 
-# --- Failed-login counting ---------------------------------------------------------
+# --- Failed logins and registrations: who is refused, and when -----------------------
 
 
-def login_failure_keys(*, email: str, client_address: str) -> list[tuple[str, str]]:
-    """Return the ``(scope, key)`` pairs a login attempt is counted under.
+def login_failure_keys(*, email: str, client_address: str) -> dict[str, tuple[str, str]]:
+    """Return ``{scope: (scope, key)}``: what a password attempt for ``email`` from an address counts under.
 
-    Keys are keyed hashes (HMAC with the secret key): the counters hold neither
-    addresses nor emails, and any input length fits the column.
+    Three counters: the (email, address) pair, the address, and the email. The keys
+    are keyed hashes (``accounts.throttles.counter_key``): no address or email is stored.
     """
     address = (client_address or UNKNOWN_CLIENT_ADDRESS).strip() or UNKNOWN_CLIENT_ADDRESS
+    email = normalize_email_address(email)
+    values = {
+        LoginFailureScope.PAIR: f"{email}\n{address}",
+        LoginFailureScope.ADDRESS: address,
+        LoginFailureScope.EMAIL: email,
+    }
+    return {scope: (scope, throttles.counter_key(scope, value)) for scope, value in values.items()}
+
+
+def login_failure_rules() -> list[list[tuple[str, int]]]:
+    """Return the lockout policy: a rule refuses while every one of its (scope, limit) is reached.
+
+    * the (email, address) pair: ``LOGIN_FAILURE_LIMIT`` failures (the guesser at one address);
+    * the address, whatever the email: ``LOGIN_FAILURE_ADDRESS_LIMIT`` (one address trying many accounts);
+    * an email under attack from many addresses (``LOGIN_FAILURE_EMAIL_LIMIT`` failures in all)
+      refuses each address after ``LOGIN_FAILURE_UNDER_ATTACK_LIMIT`` of its own failures.
+
+    So failures elsewhere never lock the owner out at an address that has not failed
+    for the account, while each attacking address gets a handful of guesses.
+    """
     return [
-        (LoginFailureScope.ADDRESS, _counter_key(LoginFailureScope.ADDRESS, address)),
-        (LoginFailureScope.EMAIL, _counter_key(LoginFailureScope.EMAIL, normalize_email_address(email))),
+        [(LoginFailureScope.PAIR, settings.LOGIN_FAILURE_LIMIT)],
+        [(LoginFailureScope.ADDRESS, settings.LOGIN_FAILURE_ADDRESS_LIMIT)],
+        [
+            (LoginFailureScope.EMAIL, settings.LOGIN_FAILURE_EMAIL_LIMIT),
+            (LoginFailureScope.PAIR, settings.LOGIN_FAILURE_UNDER_ATTACK_LIMIT),
+        ],
     ]
 
 
-def _counter_key(scope: str, value: str) -> str:
-    return salted_hmac(f"accounts.login-failure.{scope}", value, algorithm="sha256").hexdigest()
+def login_failure_check(*, keys: dict[str, tuple[str, str]], now: datetime) -> None:
+    """Raise Throttled if the lockout policy refuses an attempt under ``keys`` now.
 
-
-def _bucket_size() -> timedelta:
-    window = int(settings.LOGIN_FAILURE_WINDOW.total_seconds())
-    return timedelta(seconds=max(1, window // LOGIN_FAILURE_BUCKETS))
-
-
-def _counted_span() -> timedelta:
-    """Return how long a bucket counts: the window, rounded down to whole buckets."""
-    size = _bucket_size()
-    return size * max(1, settings.LOGIN_FAILURE_WINDOW // size)
-
-
-def _bucket_start(now: datetime) -> datetime:
-    size = int(_bucket_size().total_seconds())
-    epoch = int(now.timestamp())
-    return datetime.fromtimestamp(epoch - epoch % size, tz=UTC)
-
-
-def _counted_since(now: datetime) -> datetime:
-    """Return the start of the oldest bucket still inside the window at ``now``."""
-    return _bucket_start(now) + _bucket_size() - _counted_span()
-
-
-def login_failure_check(*, keys: list[tuple[str, str]], now: datetime) -> None:
-    """Raise Throttled if any key has reached the failure limit within the window.
-
-    ``retry_after`` is the number of seconds until enough of the oldest failures
-    leave the window for one more attempt.
+    ``retry_after`` is the number of seconds until enough of the oldest failures leave
+    the window for every rule to let one more attempt through.
     """
-    rows = login_failure_buckets(keys=keys, since=_counted_since(now))
-    buckets: dict[tuple[str, str], list[tuple[datetime, int]]] = {}
-    for scope, key, start, count in rows:
-        buckets.setdefault((scope, key), []).append((start, count))
-    limit = settings.LOGIN_FAILURE_LIMIT
-    span = _counted_span()
+    window = settings.LOGIN_FAILURE_WINDOW
+    counts = throttles.counts_read(keys=keys.values(), now=now, window=window)
     retry_after = 0
-    for counts in buckets.values():
-        total = sum(count for _, count in counts)
-        if total < limit:
-            continue
-        # Drop the oldest buckets until one more attempt fits: the last one dropped
-        # stops counting once the current bucket starts at its start + span.
-        for start, count in sorted(counts):
-            total -= count
-            if total < limit:
-                wait = (start + span - now).total_seconds()
-                retry_after = max(retry_after, math.ceil(wait), 1)
-                break
+    for rule in login_failure_rules():
+        waits = [counts[keys[scope]].seconds_below(limit, now=now, window=window) for scope, limit in rule]
+        if all(waits):
+            retry_after = max(retry_after, min(waits))
     if retry_after:
         raise errors.Throttled(
             "Too many failed login attempts. Try again later.",
@@ -353,29 +397,36 @@ def login_failure_check(*, keys: list[tuple[str, str]], now: datetime) -> None:
         )
 
 
-def login_failure_record(*, keys: list[tuple[str, str]], now: datetime) -> None:
-    """Count one failed login for each key in the current bucket.
+def login_failure_record(*, keys: dict[str, tuple[str, str]], now: datetime) -> None:
+    """Count one failed password attempt under each of ``keys``."""
+    throttles.attempt_record(keys=keys.values(), now=now, window=settings.LOGIN_FAILURE_WINDOW)
 
-    The bump is a conditional ``F()`` update; if the row does not exist yet it is
-    created, and if a concurrent request created it first (unique index), bumped.
+
+def registration_check(*, client_address: str, now: datetime) -> None:
+    """Count a registration from ``client_address``, or raise Throttled past ``REGISTRATION_LIMIT``.
+
+    Every registration costs an Argon2id hash, so an address may register at most
+    ``REGISTRATION_LIMIT`` accounts within ``REGISTRATION_WINDOW``.
     """
-    start = _bucket_start(now)
-    for scope, key in keys:
-        rows = LoginFailureCounter.objects.filter(scope=scope, key=key, window_start=start)
-        if rows.update(count=F("count") + 1):
-            continue
-        try:
-            with transaction.atomic():
-                LoginFailureCounter.objects.create(scope=scope, key=key, window_start=start, count=1)
-        except IntegrityError:
-            rows.update(count=F("count") + 1)
+    address = (client_address or UNKNOWN_CLIENT_ADDRESS).strip() or UNKNOWN_CLIENT_ADDRESS
+    key = (LoginFailureScope.REGISTRATION, throttles.counter_key(LoginFailureScope.REGISTRATION, address))
+    window = settings.REGISTRATION_WINDOW
+    wait = throttles.counts_read(keys=[key], now=now, window=window)[key].seconds_below(
+        settings.REGISTRATION_LIMIT, now=now, window=window
+    )
+    if wait:
+        raise errors.Throttled(
+            "Too many registrations from this address. Try again later.",
+            code="registration_throttled",
+            retry_after=wait,
+        )
+    throttles.attempt_record(keys=[key], now=now, window=window)
 
 
 def login_failures_purge(*, now: datetime | None = None) -> int:
-    """Delete counter rows that have left the failure window; return how many."""
-    now = now or timezone.now()
-    deleted, _ = LoginFailureCounter.objects.filter(window_start__lt=_counted_since(now)).delete()
-    return deleted
+    """Delete counter rows that every policy's window has left; return how many."""
+    window = max(settings.LOGIN_FAILURE_WINDOW, settings.REGISTRATION_WINDOW)
+    return throttles.counters_purge(now=now or timezone.now(), window=window)
 
 
 # --- Import from the original service ----------------------------------------------

@@ -8,7 +8,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenViewBase
 
@@ -25,20 +24,7 @@ from accounts.serializers import (
 )
 from shop.api.schema import error_responses
 from shop.api.serializers import EmptyInputSerializer, validated_input
-
-
-def client_address(request) -> str:
-    """Return the address failed logins are counted under.
-
-    DRF's rule for its throttles, with ``NUM_PROXIES`` from ``TRUSTED_PROXY_COUNT``:
-    with no trusted proxy (the default) the peer address, ``REMOTE_ADDR``, since a
-    client writes ``X-Forwarded-For`` itself and could pick a fresh address per try;
-    behind N trusted proxies, the N-th address from the right of ``X-Forwarded-For``,
-    the one the outermost trusted proxy saw. Without that, every client behind a
-    proxy would share the proxy's address, and one client's failures would lock
-    everyone out.
-    """
-    return BaseThrottle().get_ident(request) or services.UNKNOWN_CLIENT_ADDRESS
+from shop.http import client_address
 
 
 def end_session(request) -> None:
@@ -66,7 +52,9 @@ class RegisterView(PublicTokenView):
     @extend_schema(request=RegisterInputSerializer, responses={201: RegisteredUserSerializer})
     def post(self, request, *args, **kwargs):
         """Register and return the new account (201)."""
-        user = services.user_register(**validated_input(RegisterInputSerializer, request.data))
+        user = services.user_register(
+            **validated_input(RegisterInputSerializer, request.data), client_address=client_address(request)
+        )
         return Response(RegisteredUserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 

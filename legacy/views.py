@@ -19,7 +19,6 @@ from rest_framework.views import APIView
 from accounts import services as account_services
 from accounts.authentication import ShopJWTAuthentication
 from accounts.serializers import RegisterInputSerializer, TokenObtainInputSerializer
-from accounts.views import client_address
 from legacy import services
 from legacy.exceptions import legacy_exception_handler
 from legacy.serializers import (
@@ -35,6 +34,7 @@ from legacy.serializers import (
 from orders import selectors as order_selectors
 from orders import services as order_services
 from shop.api.serializers import EmptyInputSerializer, validated_input
+from shop.http import client_address
 
 TAGS = ["legacy"]
 ERROR = OpenApiResponse(LegacyMessageSerializer, description='{"message": "..."} naming what is wrong')
@@ -71,7 +71,9 @@ class RegisterView(LegacyAPIView):
     )
     def post(self, request):
         """Register a customer; 201 ``{"message", "user_id"}``."""
-        user = account_services.user_register(**validated_input(RegisterInputSerializer, request.data))
+        user = account_services.user_register(
+            **validated_input(RegisterInputSerializer, request.data), client_address=client_address(request)
+        )
         body = {"message": "User registered successfully", "user_id": str(user.pk)}
         return Response(LegacyRegisteredSerializer(body).data, status=status.HTTP_201_CREATED)
 

@@ -49,7 +49,7 @@ from orders.errors import (
 from orders.models import Actor, IdempotencyRecord, Order, OrderLine, OrderStatus, OrderStatusChange
 from shop import transactions
 from shop.db import primary_key_parse, unique_row
-from shop.errors import InvalidInput
+from shop.errors import InvalidInput, NotAuthenticated
 
 # The status machine as data: each status maps to the statuses it may move to.
 ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -145,7 +145,9 @@ def order_create(
         order = _order_write(customer=customer, lines=lines, total=total)
         if record is not None:
             IdempotencyRecord.objects.filter(pk=record.pk).update(order=order)
-        customer_orders_version_bump(customer_id=customer.pk)
+        if not customer_orders_version_bump(customer_id=customer.pk):
+            # The account was deleted while this request ran: no order for it (all is undone).
+            raise NotAuthenticated("This account no longer exists.", code="user_not_found")
         return order
 
     return transactions.run(place)
@@ -426,16 +428,18 @@ def order_set_status(*, order: Order, to_status: str, by: str, by_user=None) -> 
     return order
 
 
-def customer_orders_version_bump(*, customer_id) -> None:
+def customer_orders_version_bump(*, customer_id) -> int:
     """Record that the orders of customer ``customer_id`` changed (None: a detached order).
 
     Pages of the customer's order list are cached under ``User.orders_version``
     (``orders.page_cache``), so this must be the last write of every change: a
     page cached under a version then always shows at least every change that
-    version counts. An atomic ``F()`` increment, so concurrent changes all count.
+    version counts. An atomic ``F()`` increment, so concurrent changes all count. Return
+    the rows changed: 0 when the customer no longer exists.
     """
-    if customer_id is not None:
-        User.objects.filter(pk=customer_id).update(orders_version=F("orders_version") + 1)
+    if customer_id is None:
+        return 0
+    return User.objects.filter(pk=customer_id).update(orders_version=F("orders_version") + 1)
 
 
 def _order_quantities(*, order: Order) -> dict[Any, int]:

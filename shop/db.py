@@ -38,17 +38,22 @@ def unique_row(queryset):
 
 
 def primary_key_parse(*, model, value):
-    """Return ``value`` as a primary key of ``model`` on the active backend, or None if malformed.
+    """Return ``value`` as a primary key of ``model`` on the active backend, or None.
 
-    Ids arrive as strings (``"17"`` on SQLite, an ObjectId's hex on MongoDB); a
-    value the backend cannot hold must never reach a query, where it would be a 500.
+    Ids arrive as strings (``"17"`` on SQLite, an ObjectId's hex on MongoDB) and only
+    the exact form the API emits is accepted: no surrounding spaces, leading zeros,
+    signs, other digits than ASCII ones, or upper-case hex. Anything else (or a value
+    the backend cannot hold) is None, and must never reach a query, where it would
+    be a 500. Keys that the code itself holds (an int, an ObjectId) pass as they are.
     """
     if value is None or isinstance(value, (bool, float, list, dict)):
         return None
     field = model._meta.pk
     try:
-        parsed = field.to_python(value.strip() if isinstance(value, str) else value)
+        parsed = field.to_python(value)
         field.run_validators(parsed)
-    except (ValidationError, TypeError, ValueError):
+    except (ValidationError, TypeError, ValueError, OverflowError):
+        return None
+    if isinstance(value, str) and str(parsed) != value:
         return None
     return parsed

@@ -141,8 +141,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Failed-login lockout (accounts.services.login_failure_rules), counted per window:
+# failures of one email from one address; from one address for any email; and, once
+# an email has this many failures from anywhere, the few each address still gets.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+LOGIN_FAILURE_ADDRESS_LIMIT = env_int("LOGIN_FAILURE_ADDRESS_LIMIT", 50, minimum=1)
+LOGIN_FAILURE_EMAIL_LIMIT = env_int("LOGIN_FAILURE_EMAIL_LIMIT", 100, minimum=1)
+LOGIN_FAILURE_UNDER_ATTACK_LIMIT = env_int("LOGIN_FAILURE_UNDER_ATTACK_LIMIT", 3, minimum=1)
 LOGIN_FAILURE_WINDOW = timedelta(minutes=env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15, minimum=1))
+# Registrations per client address per window (each costs an Argon2id hash).
+REGISTRATION_LIMIT = env_int("REGISTRATION_LIMIT", 10, minimum=1)
+REGISTRATION_WINDOW = timedelta(minutes=env_int("REGISTRATION_WINDOW_MINUTES", 60, minimum=1))
+# Every path that proves a password goes through accounts.services.password_login.
+AUTHENTICATION_BACKENDS = ["accounts.backends.ShopAuthenticationBackend"]
 
 # --- Internationalisation, static files --------------------------------------
 

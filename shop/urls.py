@@ -1,9 +1,11 @@
 """Root URL configuration: admin, health probes, the v1 API, its docs, and legacy routes."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from accounts.forms import ShopAuthenticationForm
 from shop import health
 
 api_v1 = [
@@ -20,6 +22,21 @@ api_v1 = [
     ),
 ]
 
+# The browsable API's login and logout (rest_framework.urls), with the shop's login form.
+api_auth = (
+    [
+        path(
+            "login/",
+            auth_views.LoginView.as_view(
+                template_name="rest_framework/login.html", authentication_form=ShopAuthenticationForm
+            ),
+            name="login",
+        ),
+        path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    ],
+    "rest_framework",
+)
+
 handler400 = "shop.api.error_views.bad_request"
 handler403 = "shop.api.error_views.permission_denied"
 handler404 = "shop.api.error_views.not_found"
@@ -29,7 +46,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
-    path("api-auth/", include("rest_framework.urls")),
+    path("api-auth/", include(api_auth)),
     path("api/v1/", include(api_v1)),
     path("", include("legacy.urls")),
 ]

@@ -1,4 +1,4 @@
-"""Failed-login throttling: per client address and per email, shared through the database."""
+"""Failed-login lockout per (email, address), per address, and per email under attack, in the database."""
 
 import threading
 from datetime import timedelta
@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.models import LoginFailureCounter, LoginFailureScope
-from accounts.tests.factories import DEFAULT_PASSWORD
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from accounts.tests.helpers import login
 
 LIMIT = 10
@@ -39,25 +39,56 @@ def frozen_now(monkeypatch):
 
 @pytest.mark.django_db
 class TestLimits:
-    def test_after_ten_failures_for_one_email_even_the_right_password_is_429(self, user):
-        # Two independent clients from ten addresses: only the database connects them.
+    def test_ten_failures_of_one_email_from_one_address_lock_that_pair_even_with_the_right_password(
+        self, user
+    ):
+        # Two independent clients at one address: only the database connects them.
         first, second = APIClient(), APIClient()
         for attempt in range(LIMIT):
             client = first if attempt % 2 else second
-            assert login(client, user.email, "wrong", address=f"10.1.0.{attempt}").status_code == 401
-        assert failures(LoginFailureScope.EMAIL) == LIMIT
-        response = login(APIClient(), user.email, address="10.1.1.1")
+            assert login(client, user.email, "wrong", address="10.1.0.1").status_code == 401
+        assert failures(LoginFailureScope.PAIR) == LIMIT
+        response = login(APIClient(), user.email, address="10.1.0.1")
         assert response.status_code == 429
         assert response.json()["code"] == "login_throttled"
         assert 0 < int(response["Retry-After"]) <= 15 * 60
+        # The owner, from anywhere else, is not locked out.
+        assert login(APIClient(), user.email, address="10.1.0.2").status_code == 200
 
-    def test_after_ten_failures_from_one_address_every_email_is_429_there(self, user):
-        client = APIClient()
-        for attempt in range(LIMIT):
+    def test_failures_from_many_addresses_never_lock_the_owner_out_at_an_address_that_has_not_failed(
+        self, user, settings
+    ):
+        settings.LOGIN_FAILURE_EMAIL_LIMIT = 20
+        for attempt in range(30):
+            assert login(APIClient(), user.email, "wrong", address=f"10.6.{attempt}.1").status_code == 401
+        assert failures(LoginFailureScope.EMAIL) == 30
+        assert login(APIClient(), user.email, address="10.6.200.1").status_code == 200  # the owner
+        # An address that already failed once still has its few attempts while under attack.
+        assert login(APIClient(), user.email, address="10.6.0.1").status_code == 200
+
+    def test_under_attack_each_address_gets_only_a_few_guesses(self, user, settings):
+        settings.LOGIN_FAILURE_EMAIL_LIMIT = 20
+        for attempt in range(20):
+            login(APIClient(), user.email, "wrong", address=f"10.7.{attempt}.1")
+        guesser = "10.7.250.1"
+        for _ in range(settings.LOGIN_FAILURE_UNDER_ATTACK_LIMIT):
+            assert login(APIClient(), user.email, "wrong", address=guesser).status_code == 401
+        assert login(APIClient(), user.email, "wrong", address=guesser).status_code == 429
+        assert login(APIClient(), user.email, address=guesser).status_code == 429  # the right one too
+        # Below the email's ceiling the same count at one address is no lockout.
+        other = UserFactory()
+        for _ in range(settings.LOGIN_FAILURE_UNDER_ATTACK_LIMIT):
+            login(APIClient(), other.email, "wrong", address=guesser)
+        assert login(APIClient(), other.email, address=guesser).status_code == 200
+
+    def test_one_address_trying_many_emails_is_locked_out_for_all_of_them(self, user, settings):
+        settings.LOGIN_FAILURE_ADDRESS_LIMIT = 12
+        for attempt in range(12):
             assert (
-                login(client, f"guess{attempt}@example.com", "wrong", address="10.2.0.1").status_code == 401
+                login(APIClient(), f"guess{attempt}@example.com", "wrong", address="10.2.0.1").status_code
+                == 401
             )
-        assert failures(LoginFailureScope.ADDRESS) == LIMIT
+        assert failures(LoginFailureScope.ADDRESS) == 12
         assert login(APIClient(), user.email, address="10.2.0.1").status_code == 429
         assert login(APIClient(), user.email, address="10.2.0.2").status_code == 200
 
@@ -76,7 +107,7 @@ class TestLimits:
     def test_throttled_attempts_are_not_counted(self, user):
         for _ in range(LIMIT + 5):
             login(APIClient(), user.email, "wrong")
-        assert failures(LoginFailureScope.EMAIL) == LIMIT
+        assert failures(LoginFailureScope.PAIR) == LIMIT
 
     def test_the_limit_is_configurable(self, user, settings):
         settings.LOGIN_FAILURE_LIMIT = 2
@@ -86,6 +117,7 @@ class TestLimits:
 
     def test_counters_store_neither_emails_nor_addresses(self, user):
         login(APIClient(), user.email, "wrong", address="10.3.0.1")
+        assert LoginFailureCounter.objects.count() == 3  # pair, address, email
         for row in LoginFailureCounter.objects.all():
             assert user.email not in row.key
             assert "10.3.0.1" not in row.key
@@ -94,7 +126,9 @@ class TestLimits:
     def test_a_wrong_email_is_counted_like_a_wrong_password(self, user):
         for _ in range(LIMIT):
             login(APIClient(), "nobody@example.com", DEFAULT_PASSWORD, address="10.4.0.1")
-        assert login(APIClient(), user.email, address="10.4.0.1").status_code == 429
+        assert (
+            login(APIClient(), "nobody@example.com", DEFAULT_PASSWORD, address="10.4.0.1").status_code == 429
+        )
 
 
 @pytest.mark.django_db
@@ -155,9 +189,7 @@ def one_trusted_proxy(settings):
 class TestClientAddress:
     def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(self, user):
         for attempt in range(LIMIT):
-            response = login_via_proxy(
-                f"guess{attempt}@example.com", "wrong", forwarded_for=f"198.51.100.{attempt}"
-            )
+            response = login_via_proxy(user.email, "wrong", forwarded_for=f"198.51.100.{attempt}")
             assert response.status_code == 401
         # A fresh X-Forwarded-For does not make a fresh address: the peer's is counted.
         assert login_via_proxy(user.email, DEFAULT_PASSWORD, forwarded_for="198.51.100.99").status_code == 429
@@ -165,8 +197,8 @@ class TestClientAddress:
     def test_behind_a_trusted_proxy_one_clients_failures_do_not_lock_out_the_others(
         self, user, one_trusted_proxy
     ):
-        for attempt in range(LIMIT):
-            response = login_via_proxy(f"guess{attempt}@example.com", "wrong", forwarded_for="203.0.113.5")
+        for _attempt in range(LIMIT):
+            response = login_via_proxy(user.email, "wrong", forwarded_for="203.0.113.5")
             assert response.status_code == 401
 
         assert login_via_proxy(user.email, DEFAULT_PASSWORD, forwarded_for="203.0.113.5").status_code == 429
@@ -176,7 +208,7 @@ class TestClientAddress:
         # The client sends its own X-Forwarded-For; the proxy appends the address it saw.
         for attempt in range(LIMIT):
             chosen_then_seen = f"198.51.100.{attempt}, 203.0.113.7"
-            response = login_via_proxy(f"guess{attempt}@example.com", "wrong", forwarded_for=chosen_then_seen)
+            response = login_via_proxy(user.email, "wrong", forwarded_for=chosen_then_seen)
             assert response.status_code == 401
 
         right = login_via_proxy(user.email, DEFAULT_PASSWORD, forwarded_for="198.51.100.99, 203.0.113.7")
@@ -195,7 +227,7 @@ def test_concurrent_failures_from_separate_connections_lose_no_count(user):
             client = APIClient()
             barrier.wait()
             for _ in range(per_thread):
-                statuses.append(login(client, user.email, "wrong", address=f"10.5.0.{index}").status_code)
+                statuses.append(login(client, user.email, "wrong", address="10.5.0.1").status_code)
         finally:
             connection.close()
 
@@ -205,5 +237,5 @@ def test_concurrent_failures_from_separate_connections_lose_no_count(user):
     for thread in workers:
         thread.join()
     assert statuses == [401] * (per_thread * threads)
-    assert failures(LoginFailureScope.EMAIL) == per_thread * threads == LIMIT
-    assert login(APIClient(), user.email, address="10.5.9.9").status_code == 429
+    assert failures(LoginFailureScope.PAIR) == per_thread * threads == LIMIT
+    assert login(APIClient(), user.email, address="10.5.0.1").status_code == 429

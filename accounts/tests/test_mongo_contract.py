@@ -9,18 +9,19 @@ would be sent; behaviour is tested on SQLite (and on a real MongoDB when
 ``MONGODB_URI`` names one).
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from bson import ObjectId
 from django.core.exceptions import ValidationError
 
-from accounts import selectors, services
+from accounts import services, throttles
 from accounts.models import LoginFailureCounter, LoginFailureScope, RevokedToken, User
 from shop.testing.mongo import (
     assert_index_friendly,
     compile_pipeline,
     contains_operator,
+    record_commands,
     record_writes,
     stage,
     stages,
@@ -73,10 +74,12 @@ def test_revoked_token_lookup_is_an_indexed_exists_on_jti():
 
 def test_failure_count_lookup_is_one_indexed_or_match_without_sort():
     keys = services.login_failure_keys(email="ann@example.com", client_address="10.0.0.1")
-    pipeline = compile_pipeline(selectors.login_failure_buckets(keys=keys, since=NOW))
+    with record_commands() as recorder:
+        throttles.counts_read(keys=keys.values(), now=NOW, window=timedelta(minutes=15))
+    ((_collection, pipeline),) = recorder.reads
     assert stages(pipeline) == ["$match", "$project"]
     assert contains_operator(pipeline[0], "$or")
-    assert {"window_start": {"$gte": NOW.replace(tzinfo=None)}} in pipeline[0]["$match"]["$and"]
+    assert {"window_start": {"$gte": datetime(2026, 11, 29, 15, 6)}} in pipeline[0]["$match"]["$and"]
     assert_index_friendly(pipeline)
 
 
@@ -84,8 +87,8 @@ def test_failure_bump_is_one_conditional_increment_per_key():
     keys = services.login_failure_keys(email="ann@example.com", client_address="10.0.0.1")
     with record_writes() as writes:
         services.login_failure_record(keys=keys, now=NOW)
-    assert [(w.collection, w.method) for w in writes] == [("accounts_loginfailurecounter", "update_many")] * 2
-    for write, (scope, key) in zip(writes, keys, strict=True):
+    assert [(w.collection, w.method) for w in writes] == [("accounts_loginfailurecounter", "update_many")] * 3
+    for write, (scope, key) in zip(writes, keys.values(), strict=True):
         criteria, update = write.args
         assert {"scope": scope} in criteria["$and"]
         assert {"key": key} in criteria["$and"]

@@ -75,8 +75,12 @@ def test_registration_checks_the_address_then_inserts_one_user():
             format="json",
         )
     assert response.status_code == 201, response.content
-    assert writes(recorder) == [("accounts_user", "insert_many")]
-    assert recorder.writes[0].args[0][0]["email"] == "new@example.com"
+    # The registration counter of the address, then the user.
+    assert writes(recorder) == [
+        ("accounts_loginfailurecounter", "update_many"),
+        ("accounts_user", "insert_many"),
+    ]
+    assert recorder.writes[1].args[0][0]["email"] == "new@example.com"
     for collection, pipeline in recorder.reads:
         assert_served_by_index(collection, pipeline)
 
@@ -121,7 +125,9 @@ def test_a_failed_login_creates_the_counters_when_none_exists_yet():
             "/api/v1/auth/token/", {"email": "ann@example.com", "password": "wrong"}, format="json"
         )
     assert response.status_code == 401
-    assert writes(recorder).count(("accounts_loginfailurecounter", "insert_many")) == 2
+    assert (
+        writes(recorder).count(("accounts_loginfailurecounter", "insert_many")) == 3
+    )  # pair, address, email
 
 
 def test_the_purge_command_deletes_expired_revocations_and_counters():
@@ -194,3 +200,74 @@ def test_the_legacy_account_deletion_by_staff_looks_the_target_up_by_id():
         response = bearer(staff).delete(f"/users/{USER_ID}")
     assert response.status_code == 200, response.content
     assert writes(recorder)[-1] == ("accounts_user", "delete_many")
+
+
+def test_the_natural_key_lookup_is_the_canonical_email():
+    with record_commands([by_id(customer_document())]) as recorder, pytest.raises(User.DoesNotExist):
+        User.objects.get_by_natural_key("ANN@Example.com")
+    assert recorder.reads[0][1][0] == {"$match": {"email": "ann@example.com"}}
+
+
+def test_a_counter_created_meanwhile_by_another_request_is_bumped_instead():
+    from pymongo.errors import DuplicateKeyError
+
+    from shop.testing.mongo import fail_every_write
+
+    def duplicate():
+        return DuplicateKeyError("E11000 duplicate key error", code=11000)
+
+    keys = services.login_failure_keys(email="ann@example.com", client_address="10.0.0.1")
+    fault = fail_every_write(duplicate, collection="accounts_loginfailurecounter")
+
+    def only_inserts(command):
+        return fault(command) if command.method == "insert_many" else None
+
+    with record_commands(matched=0, fault=only_inserts) as recorder:
+        services.login_failure_record(keys=keys, now=datetime(2026, 12, 1, tzinfo=UTC))
+    # Per key: the bump finds no row, the insert loses the race, the bump is made again.
+    assert (
+        writes(recorder)
+        == [
+            ("accounts_loginfailurecounter", "update_many"),
+            ("accounts_loginfailurecounter", "insert_many"),
+            ("accounts_loginfailurecounter", "update_many"),
+        ]
+        * 3
+    )
+
+
+def admin_client(document: dict) -> Client:
+    client = Client()
+    client.cookies["sessionid"] = SESSION_KEY
+    return client
+
+
+def test_a_staff_member_without_superuser_rights_gets_permissions_read_from_the_database():
+    staff = user_document(STAFF_ID, password=PASSWORD_HASH, is_superuser=False)
+    with record_commands(session_answers(staff, session_key=SESSION_KEY)) as recorder:
+        assert admin_client(staff).get("/admin/").status_code == 200
+    collections = {collection for collection, _ in recorder.reads}
+    assert {"accounts_user_user_permissions", "auth_permission"} & collections or "auth_group" in str(
+        recorder.reads
+    )
+
+
+def test_the_admin_deletes_an_account_and_sets_a_password_through_the_services():
+    staff = user_document(STAFF_ID, password=PASSWORD_HASH)
+    target = customer_document()
+    answers = [*session_answers(staff, session_key=SESSION_KEY), by_id(target)]
+    client = admin_client(staff)
+    password_url = f"/admin/accounts/user/{USER_ID}/password/"
+    delete_url = f"/admin/accounts/user/{USER_ID}/delete/"
+    new = "another-Long-passphrase-2026"
+    with record_commands(answers) as recorder:
+        assert client.get(password_url).status_code == 200
+        response = client.post(password_url, {"password1": new, "password2": new, "usable_password": "true"})
+        assert response.status_code == 302, response.content
+    assert ("accounts_usersession", "delete_many") in writes(recorder)  # the user's sessions ended
+    # Django gave the staff member's own session a new key meanwhile: start from the known one.
+    client = admin_client(staff)
+    with record_commands(answers) as recorder:
+        assert client.get(delete_url).status_code == 200
+        assert client.post(delete_url, {"post": "yes"}).status_code == 302
+    assert writes(recorder).count(("accounts_user", "delete_many")) == 1

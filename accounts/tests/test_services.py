@@ -38,13 +38,13 @@ class TestTokenObtain:
         settings.LOGIN_FAILURE_LIMIT = 2
         api_client.post("/api/v1/auth/token/", {"email": user.email, "password": "x"}, REMOTE_ADDR="10.6.0.2")
         with pytest.raises(errors.NotAuthenticated):
-            services.token_obtain(email=user.email, password="x", client_address="10.6.0.3")
+            services.token_obtain(email=user.email, password="x", client_address="10.6.0.2")
         with pytest.raises(errors.Throttled) as throttled:
-            services.token_obtain(email=user.email, password=DEFAULT_PASSWORD, client_address="10.6.0.4")
+            services.token_obtain(email=user.email, password=DEFAULT_PASSWORD, client_address="10.6.0.2")
         assert throttled.value.retry_after > 0
 
     def test_a_missing_client_address_is_counted_under_one_unknown_key(self, user, settings):
-        settings.LOGIN_FAILURE_LIMIT = 1
+        settings.LOGIN_FAILURE_ADDRESS_LIMIT = 1
         with pytest.raises(errors.NotAuthenticated):
             services.token_obtain(email="a@example.com", password="x", client_address="")
         with pytest.raises(errors.Throttled):
@@ -95,8 +95,15 @@ class TestPurgeCommand:
         now = timezone.now()
         RevokedToken.objects.create(jti="expired", expires_at=now - timedelta(seconds=1))
         RevokedToken.objects.create(jti="live", expires_at=now + timedelta(days=1))
+        # Older than every policy's window (registrations count for an hour).
         LoginFailureCounter.objects.create(
-            scope=LoginFailureScope.EMAIL, key="a" * 64, window_start=now - timedelta(minutes=16), count=3
+            scope=LoginFailureScope.EMAIL, key="a" * 64, window_start=now - timedelta(minutes=61), count=3
+        )
+        LoginFailureCounter.objects.create(
+            scope=LoginFailureScope.REGISTRATION,
+            key="b" * 64,
+            window_start=now - timedelta(minutes=30),
+            count=1,
         )
         services.login_failure_record(
             keys=services.login_failure_keys(email=user.email, client_address="10.7.0.1"), now=now
@@ -104,7 +111,7 @@ class TestPurgeCommand:
         out = StringIO()
         call_command("purge_revoked_tokens", stdout=out)
         assert list(RevokedToken.objects.values_list("jti", flat=True)) == ["live"]
-        assert LoginFailureCounter.objects.count() == 2
+        assert LoginFailureCounter.objects.count() == 4  # this login's three, the registration's
         assert not LoginFailureCounter.objects.filter(key="a" * 64).exists()
         assert "Purged 1 revoked token(s) and 1 failed-login counter(s)." in out.getvalue()
 

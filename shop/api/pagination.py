@@ -1,5 +1,9 @@
 """Pagination classes of the v1 API: ``page_size`` default 20, clamped to 100."""
 
+from datetime import datetime
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
@@ -54,6 +58,36 @@ class ShopPageNumberPagination(ClampedPageSizeMixin, PageNumberPagination):
 
 
 class ShopCursorPagination(ClampedPageSizeMixin, CursorPagination):
-    """Cursor pages (``?cursor=``): deep pages cost the same as the first."""
+    """Cursor pages (``?cursor=``): deep pages cost the same as the first.
+
+    A cursor is the client's to send back, not to write: one whose position is not
+    a valid value of the ordering field (a forged ``p=``, a naive datetime) is an
+    invalid cursor (404), like one that does not decode at all, never a query error.
+    """
 
     ordering = ("-created_at", "-id")
+
+    def paginate_queryset(self, queryset, request, view=None):
+        """Remember the model whose ordering field positions are checked, then page as DRF does."""
+        self.position_field = queryset.model._meta.get_field(self.ordering[0].lstrip("-"))
+        return super().paginate_queryset(queryset, request, view)
+
+    def decode_cursor(self, request):
+        """Return DRF's cursor after checking its position against the ordering field."""
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None and not self.position_valid(cursor.position):
+            raise NotFound(self.invalid_cursor_message)
+        return cursor
+
+    def position_valid(self, position: str) -> bool:
+        """Return whether ``position`` is a value of the ordering field (datetimes with their zone)."""
+        field = getattr(self, "position_field", None)
+        if field is None:
+            return True
+        try:
+            value = field.to_python(position)
+        except (DjangoValidationError, TypeError, ValueError, OverflowError):
+            return False
+        if isinstance(field, models.DateTimeField):
+            return isinstance(value, datetime) and value.tzinfo is not None
+        return value is not None

@@ -644,6 +644,7 @@ def session_answers(document: dict, *, session_key: str) -> list[Answer]:
     """
     from datetime import timedelta
 
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.utils import timezone
 
@@ -653,7 +654,7 @@ def session_answers(document: dict, *, session_key: str) -> list[Answer]:
     user = User(pk=document["_id"], password=document["password"], token_version=document["token_version"])
     data = {
         SESSION_KEY: str(document["_id"]),
-        BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+        BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],
         HASH_SESSION_KEY: user.get_session_auth_hash(),
     }
     session = {

@@ -18,7 +18,7 @@ Operations that kill the caller's tokens (logout, logout-all, password change,
 account deletion) get a fresh user for every case, so they cannot log the caller
 out of the other cases; their exact behaviour is tested in
 ``accounts/tests/test_tokens.py`` and ``accounts/tests/test_register_and_profile.py``.
-The failed-login limit is lifted (``LOGIN_FAILURE_LIMIT``) so that thousands of
+The failed-login and registration limits are lifted (``LOGIN_FAILURE_LIMIT``, ...) so that thousands of
 wrong passwords from one address never turn into 429s that hide the real answers;
 the limit itself is tested in ``accounts/tests/test_login_throttling.py``.
 
@@ -163,9 +163,11 @@ def in_process_requests():
 
 @pytest.fixture
 def fuzz_settings(settings):
-    """Let the in-process client's Host in, and lift the failed-login limit."""
+    """Let the in-process client's Host in, and lift the failed-login and registration limits."""
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
     settings.LOGIN_FAILURE_LIMIT = 10**9
+    settings.LOGIN_FAILURE_ADDRESS_LIMIT = 10**9
+    settings.REGISTRATION_LIMIT = 10**9
     return settings
 
 
