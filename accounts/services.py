@@ -34,6 +34,7 @@ from accounts.selectors import login_failure_buckets
 from accounts.tokens import TOKEN_VERSION_CLAIM, ShopRefreshToken, issue_token_pair
 from shop import errors
 from shop.db import atomic
+from shop.ops.metrics import login_outcomes_counted
 
 INVALID_CREDENTIALS_MESSAGE = "No active account found with the given email and password."
 # The failure window is counted in this many buckets: a failure is forgotten between
@@ -137,6 +138,7 @@ def user_delete(*, user: User) -> None:
 # --- Tokens -----------------------------------------------------------------------
 
 
+@login_outcomes_counted
 def token_obtain(*, email: str, password: str, client_address: str) -> dict[str, str]:
     """Check email and password and return ``{"access": ..., "refresh": ...}``.
 
