@@ -50,7 +50,7 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-bind = [env_str("GUNICORN_BIND", "127.0.0.1:8000")]
+bind = [env_str("GUNICORN_BIND") or "127.0.0.1:8000"]
 workers = env_int("GUNICORN_WORKERS", env_int("WEB_CONCURRENCY", 2 * cpu_count() + 1), minimum=1)
 worker_class = "sync"
 timeout = env_int("GUNICORN_TIMEOUT", 30, minimum=1)

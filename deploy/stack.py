@@ -249,6 +249,7 @@ def nginx_values(
         "SHOP_STATIC_ROOT": str(static_root),
         "SHOP_ACCESS_LOG": str(run_dir / "access.log"),
         "SHOP_SERVER_INCLUDES": server_includes,
+        "SHOP_FORWARDED_PROTO": "$scheme",
     }
 
 
