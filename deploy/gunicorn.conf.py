@@ -30,6 +30,7 @@ and nginx keeps its own. Metrics: every worker writes to ``PROMETHEUS_MULTIPROC_
 
 import glob
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -81,9 +82,11 @@ logconfig_dict = logging_config(
     },
 )
 
-# prometheus-client's multiprocess mode: set before any worker imports the metrics.
+# prometheus-client's multiprocess mode: set before any worker imports the metrics. A
+# directory made here is this master's own and is removed when it exits.
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="shop-metrics-")
+    os.environ["SHOP_METRICS_DIR_IS_TEMPORARY"] = "1"
 os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 
@@ -98,3 +101,9 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    """Remove the metrics directory made for this master (not one the environment named)."""
+    if os.environ.get("SHOP_METRICS_DIR_IS_TEMPORARY"):
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

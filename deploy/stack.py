@@ -240,7 +240,7 @@ def nginx_values(
     return {
         "NGINX_RUN_DIR": str(run_dir),
         "NGINX_MIME_TYPES": str(NGINX_MIME_TYPES),
-        "NGINX_WORKER_PROCESSES": str(worker_processes),
+        "NGINX_WORKER_PROCESSES": worker_processes,
         # Started as root, nginx's workers would run as nobody, who cannot read a
         # private temporary directory; a local stack keeps one user.
         "NGINX_USER_DIRECTIVE": f"user {pwd.getpwuid(os.geteuid()).pw_name};" if as_root else "",
@@ -308,6 +308,7 @@ class Stack:
         workers: int | None = None,
         server_includes: str | None = None,
         log_to_files: bool = True,
+        nginx_worker_processes: str = "auto",
     ):
         run_dir.mkdir(parents=True, exist_ok=True)
         self.run_dir = run_dir
@@ -324,7 +325,7 @@ class Stack:
             upstream=f"unix:{self.socket}",
             static_root=static_root,
             server_includes=server_includes or str(run_dir / "server.d" / "*.conf"),
-            worker_processes=1 if log_to_files else os.cpu_count() or 1,
+            worker_processes=nginx_worker_processes,
         )
         self.nginx = Nginx(
             run_dir=run_dir,

@@ -130,6 +130,7 @@ def live(tmp_path_factory, collected_static_root, migrated_sqlite):
                 listen=f"127.0.0.1:{http_port}",
                 static_root=collected_static_root,
                 workers=WORKERS,
+                nginx_worker_processes="1",
             )
             try:
                 with stack:
