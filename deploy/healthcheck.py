@@ -52,9 +52,9 @@ def probe_host(allowed_hosts: str) -> str:
     return "localhost"
 
 
-def healthy(address: str, host: str) -> bool:
-    """Return whether ``GET /healthz`` at ``address`` answers 200."""
-    connection = connection_to(address)
+def healthy(address: str, host: str, *, timeout: float = TIMEOUT_SECONDS) -> bool:
+    """Return whether ``GET /healthz`` at ``address`` answers 200 (connection errors: False)."""
+    connection = connection_to(address, timeout=timeout)
     try:
         connection.request("GET", "/healthz", headers={"Host": host})
         return connection.getresponse().status == 200

@@ -26,10 +26,10 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
-from deploy.healthcheck import connection_to, probe_host
+from deploy.healthcheck import healthy, probe_host
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -99,41 +99,19 @@ def manage(env: Mapping[str, str], *args: str, timeout: float = 600) -> str:
     return result.stdout
 
 
-def wait_until(
-    condition: Callable[[], bool], *, seconds: float, what: str, alive: Callable[[], bool]
-) -> None:
-    """Poll ``condition`` until it holds; raise StackError when ``alive`` fails or time runs out."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not alive():
-            raise StackError(f"{what}: the process exited")
-        if condition():
-            return
-        time.sleep(0.1)
-    raise StackError(f"{what}: no answer within {seconds:.0f} s")
-
-
-def answers_health(address: str, host: str) -> bool:
-    """Return whether ``GET /healthz`` at ``address`` answers 200 (connection errors: False)."""
-    connection = connection_to(address, timeout=2)
-    try:
-        connection.request("GET", "/healthz", headers={"Host": host})
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
-
-
 class ManagedProcess:
     """A server process in its own session, stopped gracefully, then killed if it must be."""
 
     name = "process"
 
-    def __init__(self, command: list[str], *, env: Mapping[str, str], log_path: Path | None):
+    def __init__(
+        self, command: list[str], *, env: Mapping[str, str], log_path: Path | None, address: str, host: str
+    ):
         self.command = command
         self.env = dict(env)
         self.log_path = log_path
+        self.address = address
+        self.host = host
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -168,6 +146,19 @@ class ManagedProcess:
         if self.log_path and self.log_path.exists():
             return self.log_path.read_text(errors="replace")
         return ""
+
+    def wait_ready(self) -> None:
+        """Wait until ``GET /healthz`` answers at ``address``; raise StackError with the log if not."""
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not healthy(self.address, self.host, timeout=2):
+            if not self.running():
+                raise StackError(f"{self.name} on {self.address} exited:\n{self.log_text()[-3000:]}")
+            if time.monotonic() > deadline:
+                raise StackError(
+                    f"{self.name} on {self.address} did not answer within {STARTUP_SECONDS} s:\n"
+                    f"{self.log_text()[-3000:]}"
+                )
+            time.sleep(0.1)
 
     def stop(self, stop_signal: int = signal.SIGTERM) -> int | None:
         """Stop the process with ``stop_signal``; kill its whole session after ``STOP_SECONDS``."""
@@ -204,9 +195,9 @@ class Gunicorn(ManagedProcess):
             [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONFIG), app],
             env=env,
             log_path=log_path,
+            address=bind,
+            host=probe_host(env.get("DJANGO_ALLOWED_HOSTS", "")),
         )
-        self.bind = bind
-        self.host = probe_host(env.get("DJANGO_ALLOWED_HOSTS", ""))
 
     def worker_pids(self) -> list[int]:
         """Return the pids of the master's workers (its children)."""
@@ -215,15 +206,6 @@ class Gunicorn(ManagedProcess):
         except OSError:
             return []
         return [int(pid) for pid in children.split()]
-
-    def wait_ready(self) -> None:
-        """Wait until ``/healthz`` answers through gunicorn's socket."""
-        wait_until(
-            lambda: answers_health(self.bind, self.host),
-            seconds=STARTUP_SECONDS,
-            what=f"gunicorn on {self.bind}\n{self.log_text()[-3000:]}",
-            alive=self.running,
-        )
 
 
 def nginx_values(
@@ -280,19 +262,10 @@ class Nginx(ManagedProcess):
             ],
             env=os.environ,
             log_path=log_path,
+            address=values["SHOP_LISTEN"],
+            host=host,
         )
-        self.listen = values["SHOP_LISTEN"]
         self.run_dir = run_dir
-        self.host = host
-
-    def wait_ready(self) -> None:
-        """Wait until ``/healthz`` answers through nginx."""
-        wait_until(
-            lambda: answers_health(self.listen, self.host),
-            seconds=STARTUP_SECONDS,
-            what=f"nginx on {self.listen}\n{self.log_text()[-3000:]}",
-            alive=self.running,
-        )
 
 
 class Stack:

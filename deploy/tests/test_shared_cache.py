@@ -33,12 +33,19 @@ PASSWORD = "shared-Cache-2026!"
 # --- in this process, against the real server ------------------------------------------
 
 
-@pytest.mark.django_db
-def test_pages_are_cached_in_redis_and_served_from_it(redis_server, settings, django_assert_num_queries):
+@pytest.fixture
+def customer_on_redis(redis_server, settings, db):
+    """Return a customer with one order, the cache being the test's Redis."""
     settings.CACHES = {"default": redis_cache(redis_server.url)}
     customer = UserFactory()
     OrderFactory(customer=customer)
-    client = bearer_client(customer)
+    return customer
+
+
+def test_pages_are_cached_in_redis_and_served_from_it(
+    customer_on_redis, redis_server, django_assert_num_queries
+):
+    client = bearer_client(customer_on_redis)
 
     with django_assert_num_queries(4):
         first = client.get(ORDERS)
@@ -48,15 +55,11 @@ def test_pages_are_cached_in_redis_and_served_from_it(redis_server, settings, dj
     assert second.content == first.content
     keys = redis.Redis.from_url(redis_server.url).keys("*orders:list:1:*")
     assert len(keys) == 1
-    assert f":orders:list:1:{customer.pk}:".encode() in keys[0]
+    assert f":orders:list:1:{customer_on_redis.pk}:".encode() in keys[0]
 
 
-@pytest.mark.django_db
-def test_when_redis_stops_the_pages_come_from_the_database(redis_server, settings, caplog):
-    settings.CACHES = {"default": redis_cache(redis_server.url)}
-    customer = UserFactory()
-    OrderFactory(customer=customer)
-    client = bearer_client(customer)
+def test_when_redis_stops_the_pages_come_from_the_database(customer_on_redis, redis_server, caplog):
+    client = bearer_client(customer_on_redis)
     assert client.get(ORDERS).status_code == 200
 
     redis_server.stop()

@@ -1,17 +1,14 @@
 """The start-up check of the static files (``shop.ops.checks``), and what a server does with it."""
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from shop.ops import checks
+from shop.ops.tests.helpers import run_shop_process
 
-ROOT = Path(__file__).resolve().parents[3]
 MANIFEST_STORAGE = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -76,20 +73,7 @@ def test_check_deploy_reports_it_and_collectstatic_does_not_trip_over_it(product
 
 def test_a_server_process_refuses_to_start_without_the_static_files(tmp_path):
     """Importing shop.wsgi (what every gunicorn worker does) stops with the message and code 3."""
-    result = subprocess.run(
-        [sys.executable, "-c", "import shop.wsgi"],
-        cwd=ROOT,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "DJANGO_SECRET_KEY": "x" * 50,
-            "SQLITE_PATH": str(tmp_path / "db.sqlite3"),
-            "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_shop_process(tmp_path, "-c", "import shop.wsgi", DJANGO_STATIC_ROOT=str(tmp_path / "static"))
 
     assert result.returncode == 3
     assert "shop: cannot start: shop.E001: The static files are not collected" in result.stderr

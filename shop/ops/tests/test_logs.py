@@ -2,15 +2,13 @@
 
 import json
 import logging
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from shop.ops.logs import JsonFormatter, RequestContextFilter, TextFormatter, current_request_id, redact
+from shop.ops.tests.helpers import run_shop_process
 
-ROOT = Path(__file__).resolve().parents[3]
 JWT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyX2lkIjoiNDIifQ.c2lnbmF0dXJlLXZhbHVlLTEyMzQ1Njc4"
 
 
@@ -122,21 +120,9 @@ def test_log_format_chooses_the_format_of_every_line_of_a_production_process(
         "import logging, django; django.setup(); "
         "logging.getLogger('shop.test').warning('failed login for %s', 'jane.doe@example.com')"
     )
-    result = subprocess.run(  # noqa: S603 - our interpreter, fixed script
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "DJANGO_SETTINGS_MODULE": "shop.settings",
-            "DJANGO_SECRET_KEY": "x" * 50,
-            "SQLITE_PATH": str(tmp_path / "db.sqlite3"),
-            "LOG_FORMAT": log_format,
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    result = run_shop_process(tmp_path, "-c", script, LOG_FORMAT=log_format)
+
+    assert result.returncode == 0, result.stderr
     line = result.stderr.strip().splitlines()[-1]
     assert "jane.doe" not in line
     if expect_json:
@@ -146,20 +132,8 @@ def test_log_format_chooses_the_format_of_every_line_of_a_production_process(
 
 
 def test_an_unknown_log_format_stops_start_up_naming_the_variable(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "DJANGO_SECRET_KEY": "x" * 50,
-            "SQLITE_PATH": str(tmp_path / "db.sqlite3"),
-            "LOG_FORMAT": "xml",
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_shop_process(tmp_path, "manage.py", "check", LOG_FORMAT="xml")
+
     assert result.returncode != 0
     assert "LOG_FORMAT must be one of json, text, got 'xml'" in result.stderr
     assert "Traceback" not in result.stderr

@@ -1,15 +1,11 @@
 """The operations settings read from the environment: REDIS_URL, METRICS_*, LOG_FORMAT."""
 
 import ipaddress
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from shop.config import ConfigurationError, env_choice, env_networks, redis_cache
-
-ROOT = Path(__file__).resolve().parents[3]
+from shop.ops.tests.helpers import run_shop_process
 
 
 def test_redis_url_selects_djangos_redis_backend_with_short_timeouts_and_no_retries():
@@ -68,19 +64,7 @@ def test_env_choice_ignores_case_and_refuses_others(monkeypatch):
 
 
 def test_a_short_metrics_token_stops_start_up(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "DJANGO_SECRET_KEY": "x" * 50,
-            "SQLITE_PATH": str(tmp_path / "db.sqlite3"),
-            "METRICS_TOKEN": "short",
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_shop_process(tmp_path, "manage.py", "check", METRICS_TOKEN="short")
+
     assert result.returncode != 0
     assert "METRICS_TOKEN must be at least 16 characters long" in result.stderr
