@@ -9,8 +9,10 @@ STAMP := $(VENV)/.requirements-installed
 MONGODB_CONTRACT_URI := mongodb://127.0.0.1:1/shop?serverSelectionTimeoutMS=200
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Where `make serve` has nginx listen.
+SERVE_LISTEN ?= 127.0.0.1:8080
 
-.PHONY: run test test-mongo-contract lint format migrations constraints bench clean
+.PHONY: run serve test test-mongo-contract lint format migrations constraints bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +38,11 @@ run: $(STAMP)
 	DJANGO_DEBUG=1 $(PY) manage.py ensure_demo_staff
 	DJANGO_DEBUG=1 $(PY) manage.py load_demo_catalog
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+## serve: run the shop as in production on this machine: migrate, collectstatic, gunicorn (deploy/gunicorn.conf.py) behind nginx on http://$(SERVE_LISTEN)/
+serve: $(STAMP)
+	@test -x /usr/sbin/nginx || command -v nginx >/dev/null 2>&1 || apt-get install -y nginx || (apt-get update && apt-get install -y nginx)
+	$(PY) -m deploy.stack --listen $(SERVE_LISTEN)
 
 ## test: the OpenAPI schema check, the MongoDB contract pass (unless MONGODB_URI names a real server), then the whole suite
 # Without a server, the contract pass records every query site it compiles and the
@@ -74,4 +81,4 @@ bench: $(STAMP)
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles .serve

@@ -5,6 +5,8 @@ MongoDB settings profile; in the SQLite profile they are skipped here and run by
 ``make test``'s second pass (``MONGODB_URI`` pointing at an unreachable host).
 """
 
+from pathlib import Path
+
 import pytest
 from django.core.cache import caches
 from django.db import connection
@@ -116,3 +118,21 @@ def customer_client(user):
 def staff_client(staff_user):
     """Return a client authenticated as the ``staff_user`` fixture with a bearer token."""
     return bearer_client(staff_user)
+
+
+@pytest.fixture(scope="session")
+def collected_static_root(tmp_path_factory) -> Path:
+    """Return a STATIC_ROOT filled by ``collectstatic`` as in production (once per test session)."""
+    from deploy.stack import manage, production_environment
+
+    static_root = tmp_path_factory.mktemp("static")
+    env = production_environment(
+        {
+            "DJANGO_SECRET_KEY": "collectstatic-" + "k" * 40,
+            "DJANGO_STATIC_ROOT": str(static_root),
+            "SQLITE_PATH": str(tmp_path_factory.mktemp("collectstatic") / "db.sqlite3"),
+        }
+    )
+    env.pop("MONGODB_URI", None)
+    manage(env, "collectstatic", "--noinput")
+    return static_root

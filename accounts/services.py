@@ -34,6 +34,7 @@ from accounts.tokens import TOKEN_VERSION_CLAIM, ShopRefreshToken, issue_token_p
 from shop import errors, transactions
 from shop.db import primary_key_parse, unique_row
 from shop.http import UNKNOWN_CLIENT_ADDRESS
+from shop.ops.metrics import login_outcomes_counted
 
 INVALID_CREDENTIALS_MESSAGE = "No active account found with the given email and password."
 
@@ -176,6 +177,7 @@ def user_delete(*, user: User) -> None:
 # --- Tokens -----------------------------------------------------------------------
 
 
+@login_outcomes_counted
 def password_login(*, email: str, password: str, client_address: str) -> User:
     """Return the active user whose email and password these are: the one check of every password login.
 

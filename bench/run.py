@@ -153,6 +153,13 @@ def shop_environment(database: Path, *, order_page_cache: bool = True) -> dict[s
 SECRET_KEY = "bench-" + secrets.token_urlsafe(48)
 
 
+def collect_static(static_root: Path, database: Path) -> None:
+    """Collect the static files into ``static_root``: production servers refuse to start without them."""
+    log("collecting static files")
+    env = {**shop_environment(database), "DJANGO_STATIC_ROOT": str(static_root)}
+    subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
+
+
 def ensure_dataset(*, name: str, customers: int, orders: int, cache_dir: Path, commands: list) -> Path:
     """Return the cached, seeded database of this size, seeding it first if needed."""
     key = schema_key(customers, orders)
@@ -652,6 +659,8 @@ def run(args: argparse.Namespace) -> dict:
         small = workdir / "small.sqlite3"
         shutil.copyfile(large_cached, large)
         shutil.copyfile(small_cached, small)
+        static_root = workdir / "static"
+        collect_static(static_root, large)
         floor_env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
         floor_env["DJANGO_SECRET_KEY"] = SECRET_KEY
         servers = [
@@ -665,6 +674,7 @@ def run(args: argparse.Namespace) -> dict:
 
         def shop_server(name: str, database: Path, *, order_page_cache: bool = True) -> Server:
             environment = shop_environment(database, order_page_cache=order_page_cache)
+            environment["DJANGO_STATIC_ROOT"] = str(static_root)
             return Server(
                 name=name, app="shop.wsgi:application", env=environment, workdir=workdir, probe="/healthz"
             )

@@ -1,7 +1,8 @@
 """Cached pages of a customer's own order list, exact across processes.
 
 Customers follow their orders by polling the list, and a page changes only when one
-of their orders does. A rendered page is kept in the per-process cache under:
+of their orders does. A rendered page is kept in Django's cache (each worker's memory,
+or Redis shared by every worker and machine when ``REDIS_URL`` is set) under:
 
 - the customer and the customer's ``User.orders_version``, which the order services
   bump as the last write of every change to the customer's orders
@@ -18,6 +19,9 @@ before the cache is consulted. Not cached: staff lists (every customer's orders)
 browsable API (HTML), and anything but a 200. ``ORDER_LIST_CACHE_SECONDS`` bounds an
 entry's life (0 turns the cache off), which also covers a database restored under a
 running server (versions going back).
+
+A failing cache (Redis down) is never an error: ``shop.cache.PageCache`` logs it and the
+page is built from the database, as if it had not been cached.
 """
 
 from __future__ import annotations
@@ -25,11 +29,12 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
-from django.core.cache import caches
 from django.http import HttpResponse
 from rest_framework.renderers import JSONRenderer
 
-CACHE_ALIAS = "default"
+from shop.cache import PageCache
+
+pages = PageCache("order_list")
 # Part of every key: bump it when the order representation changes, so a shared
 # cache (if one is configured) never serves pages of an older release.
 KEY_PREFIX = "orders:list:1"
@@ -49,7 +54,7 @@ def order_page_cache_key(request) -> str | None:
 
 def order_page_cached(key: str) -> HttpResponse | None:
     """Return the cached page under ``key`` as a response, or None."""
-    entry = caches[CACHE_ALIAS].get(key)
+    entry = pages.get(key)
     if entry is None:
         return None
     content_type, content = entry
@@ -62,6 +67,6 @@ def order_page_store_when_rendered(response, key: str) -> None:
     def store(rendered):
         if rendered.status_code == 200:
             entry = (rendered["Content-Type"], rendered.content)
-            caches[CACHE_ALIAS].set(key, entry, settings.ORDER_LIST_CACHE_SECONDS)
+            pages.set(key, entry, settings.ORDER_LIST_CACHE_SECONDS)
 
     response.add_post_render_callback(store)

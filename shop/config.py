@@ -7,6 +7,7 @@ Django models. Bad configuration raises :class:`ConfigurationError`, which
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +71,67 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    """Return an environment variable that must be one of ``choices`` (case-insensitive)."""
+    value = env_str(name).lower() or default
+    if value not in choices:
+        raise ConfigurationError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def env_networks(name: str, default: list[str]) -> tuple[IPNetwork, ...]:
+    """Return a comma-separated list of IP addresses or CIDR networks (``10.0.0.0/8``).
+
+    Unset gives ``default``; set and empty gives no network at all.
+    """
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigurationError(
+                f"{name} must list IP addresses or networks such as 127.0.0.1 or 10.0.0.0/8, got {item!r}"
+            ) from None
+    return tuple(networks)
+
+
+# Seconds the Redis client waits to connect and for an answer: a cache that does not
+# answer at once is treated as down (``shop.cache``), the database answers instead.
+REDIS_CONNECT_TIMEOUT_SECONDS = 0.5
+REDIS_SOCKET_TIMEOUT_SECONDS = 0.5
+
+
+def redis_cache(url: str) -> dict:
+    """Return Django's cache settings for the Redis server at ``url`` (``REDIS_URL``).
+
+    Django's built-in backend (``django.core.cache.backends.redis.RedisCache``), with
+    short timeouts and no client-side retries, so a Redis that is down costs a request
+    one short wait, never a 500 (``shop.cache`` logs the error and serves from the
+    database).
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss", "unix") or not (parts.netloc or parts.path):
+        raise ConfigurationError(
+            "REDIS_URL must look like redis://host:6379/0, rediss://host:6380/0 or "
+            f"unix:///path/to/redis.sock, got {redact_uri(url)!r}"
+        )
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "OPTIONS": {
+            "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS,
+            "socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+            "retry": Retry(NoBackoff(), 0),
+        },
+    }
 
 
 @dataclass(frozen=True)

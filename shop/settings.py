@@ -13,10 +13,14 @@ from shop.config import (
     ConfigurationError,
     database_profile,
     env_bool,
+    env_choice,
     env_int,
     env_list,
+    env_networks,
     env_str,
+    redis_cache,
 )
+from shop.ops.logs import LOG_FORMATS, default_log_format, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -85,10 +89,15 @@ LOCAL_APPS = [
     "catalog",
     "orders",
     "legacy",
+    # Request ids, JSON logs, metrics and start-up checks (see "Operations" below).
+    "shop.ops",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
+    # Outermost: every response, redirects and errors included, gets a request id,
+    # one log line and its metrics (shop.ops.middleware).
+    "shop.ops.middleware.RequestTelemetryMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -163,7 +172,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes and nginx serves the static files (DJANGO_STATIC_ROOT).
+STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -183,18 +193,23 @@ if len(SHOP_CURRENCY) != 3 or not SHOP_CURRENCY.isalpha():
 
 # --- Caching --------------------------------------------------------------------
 
-# A per-process memory cache. Everything cached is keyed by a version stored in the
-# database (``orders.page_cache``), so no entry is served after the data it shows
-# changed, whichever process changed it, and no shared cache server is needed
-# (django-mongodb-backend ships no cache backend). At most MAX_ENTRIES pages (about
-# 15 KiB each for 20 orders) per process.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "shop",
-        "OPTIONS": {"MAX_ENTRIES": 1000},
+# Everything cached is keyed by a version stored in the database (``orders.page_cache``),
+# so no entry is served after the data it shows changed, whichever process changed it.
+# REDIS_URL set: Django's built-in Redis backend, one cache shared by every worker and
+# machine (short timeouts; a failing Redis is logged and the database answers, see
+# shop.cache). Unset: a per-process memory cache of at most MAX_ENTRIES pages (about
+# 15 KiB each for 20 orders).
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL)}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "shop",
+            "OPTIONS": {"MAX_ENTRIES": 1000},
+        }
     }
-}
 # How long a customer's order-list page stays cached (0 turns the cache off).
 ORDER_LIST_CACHE_SECONDS = env_int("ORDER_LIST_CACHE_SECONDS", 300)
 
@@ -282,13 +297,20 @@ CSRF_FAILURE_VIEW = "shop.api.error_views.csrf_failure"
 # Request bodies larger than this are refused with 413 before they are parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO").upper()},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# --- Operations: logs, request ids, metrics, probes (shop.ops; README "Deploying") ---
+
+# One JSON object per line on standard error (json, the default unless DJANGO_DEBUG),
+# or one line of text (text); secrets and email addresses are masked (shop.ops.logs).
+LOG_FORMAT = env_choice("LOG_FORMAT", LOG_FORMATS, default=default_log_format(debug=DEBUG))
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env_str("DJANGO_LOG_LEVEL", "INFO").upper())
+# /metrics answers these client addresses or networks (the address found as for login
+# throttling, TRUSTED_PROXY_COUNT), and requests with "Authorization: Bearer <METRICS_TOKEN>".
+METRICS_ALLOWED_ADDRESSES = env_networks("METRICS_ALLOWED_ADDRESSES", ["127.0.0.0/8", "::1"])
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 16:
+    raise ConfigurationError("METRICS_TOKEN must be at least 16 characters long (or unset)")
+# Load balancers and orchestrators probe over plain HTTP: no redirect to HTTPS there.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 if DATABASE_PROFILE.is_mongodb:
     # MongoDB has no check constraints; the services enforce those rules there

@@ -1,4 +1,4 @@
-"""Root URL configuration: admin, health probes, the v1 API, its docs, and legacy routes."""
+"""Root URL configuration: admin, health probes, metrics, the v1 API, its docs, and legacy routes."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from accounts.forms import ShopAuthenticationForm
 from shop import health
+from shop.ops import views as ops_views
 
 api_v1 = [
     path("", include("accounts.urls")),
@@ -45,6 +46,7 @@ handler500 = "shop.api.error_views.server_error"
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", ops_views.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api-auth/", include(api_auth)),
     path("api/v1/", include(api_v1)),

@@ -9,7 +9,8 @@ browsable-API login keep Django's HTML pages for humans.
 from __future__ import annotations
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
+from django.template import loader
 from django.views import defaults
 from django.views.csrf import csrf_failure as html_csrf_failure
 
@@ -50,10 +51,18 @@ def permission_denied(request, exception=None):
 
 
 def server_error(request):
-    """500 for unhandled errors: no traceback or HTML leaks to API clients."""
+    """500 for unhandled errors: no traceback leaks; the body names the request id to report.
+
+    The id (``shop.ops.middleware``) is the one in the ``X-Request-ID`` header and on
+    every log line of the request, so a customer's report leads to the traceback.
+    """
+    request_id = getattr(request, "request_id", None)
     if wants_html(request):
-        return defaults.server_error(request)
-    return json_error("Internal server error.", "server_error", 500)
+        return HttpResponseServerError(loader.render_to_string("500.html", {"request_id": request_id}))
+    body = {"detail": "Internal server error.", "code": "server_error"}
+    if request_id:
+        body["request_id"] = request_id
+    return JsonResponse(body, status=500)
 
 
 def csrf_failure(request, reason=""):

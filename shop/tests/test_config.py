@@ -137,7 +137,7 @@ def test_unwritable_sqlite_path_stops_start_up_with_one_line(tmp_path):
     assert "SQLITE_PATH" in result.stderr
 
 
-def test_check_deploy_is_clean_with_production_variables(tmp_path):
+def test_check_deploy_is_clean_with_production_variables(tmp_path, collected_static_root):
     result = run_manage(
         "check",
         "--deploy",
@@ -147,6 +147,7 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path):
             "DJANGO_SECRET_KEY": PRODUCTION_SECRET,
             "DJANGO_ALLOWED_HOSTS": "shop.example.com",
             "SQLITE_PATH": str(tmp_path / "db.sqlite3"),
+            "DJANGO_STATIC_ROOT": str(collected_static_root),
         },
     )
     assert result.returncode == 0, result.stdout + result.stderr

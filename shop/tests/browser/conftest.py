@@ -16,12 +16,13 @@ On a failure, each open page of the test is saved as a PNG under
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+from shop.testing.components import component_required
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless, no sandbox (CI runs as root), and none of Chromium's own traffic to the
@@ -52,11 +53,6 @@ def screenshot_name(nodeid: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid.split("::", 1)[-1]).strip("_")
 
 
-def ci_is_set() -> bool:
-    """Return whether the environment says this is a CI run (``CI`` set and not false)."""
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
 def pytest_collection_modifyitems(config, items):
     """Mark every test of this package ``browser``."""
     here = Path(__file__).parent
@@ -84,14 +80,11 @@ def _async_unsafe_allowed():
 @pytest.fixture(scope="package")
 def chromium(_async_unsafe_allowed):
     """Return a headless Debian Chromium launched by Playwright, shared by the package's tests."""
-    if not CHROMIUM.exists():
-        reason = (
-            f"{CHROMIUM} is missing: the browser tests need Debian's chromium "
-            "(apt-get install chromium chromium-driver; .ci/run does it)."
-        )
-        if ci_is_set():
-            pytest.fail(f"CI is set but {reason}", pytrace=False)
-        pytest.skip(reason)
+    component_required(
+        CHROMIUM.exists(),
+        f"{CHROMIUM} is missing: the browser tests need Debian's chromium "
+        "(apt-get install chromium chromium-driver; .ci/run does it).",
+    )
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()

@@ -1,0 +1,1 @@
+"""Deployment: gunicorn and nginx configuration, the local production stack, container health check."""

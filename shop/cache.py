@@ -1,0 +1,86 @@
+"""Access to Django's cache for the shop's page caches, where a cache failure is never an error.
+
+The page caches (``orders.page_cache``, and any later one) only save work: whatever
+they hold, the database can answer. So a cache server that fails (Redis down,
+unreachable, answering garbage) must cost a request neither a 500 nor a long wait.
+:class:`PageCache` wraps the cache alias and:
+
+- catches every error of a ``get`` or ``set``, logs it (``shop.cache``, WARNING) and
+  counts it (``shop_cache_errors_total``), and answers "not cached";
+- then leaves the cache alone for ``OUTAGE_PAUSE_SECONDS`` in this process, so
+  requests during an outage go straight to the database instead of each waiting for
+  a timeout, and the log gets one line per pause instead of one per request;
+- counts lookups as ``hit``, ``miss`` or ``unavailable`` (``shop_cache_lookups_total``).
+
+The Redis client's own timeouts are short (``shop.config.redis_cache``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from django.core.cache import caches
+
+from shop.ops import metrics
+
+logger = logging.getLogger(__name__)
+
+OUTAGE_PAUSE_SECONDS = 5.0
+
+# Cache alias -> time.monotonic() until which it is left alone after an error.
+_paused_until: dict[str, float] = {}
+
+
+class PageCache:
+    """One named page cache on a Django cache alias; its failures fall back to "not cached"."""
+
+    def __init__(self, name: str, *, alias: str = "default"):
+        self.name = name
+        self.alias = alias
+
+    def available(self) -> bool:
+        """Return whether the cache may be used now (no recent error in this process)."""
+        return time.monotonic() >= _paused_until.get(self.alias, 0.0)
+
+    def get(self, key: str) -> Any | None:
+        """Return the value cached under ``key``, or None when missing or the cache fails."""
+        if not self.available():
+            metrics.CACHE_LOOKUPS.labels(cache=self.name, result="unavailable").inc()
+            return None
+        try:
+            value = caches[self.alias].get(key)
+        except Exception as error:  # any backend error: the database answers instead
+            self.failed("get", error)
+            metrics.CACHE_LOOKUPS.labels(cache=self.name, result="unavailable").inc()
+            return None
+        metrics.CACHE_LOOKUPS.labels(cache=self.name, result="miss" if value is None else "hit").inc()
+        return value
+
+    def set(self, key: str, value: Any, timeout: float) -> None:
+        """Store ``value`` under ``key`` for ``timeout`` seconds; a failure is logged, not raised."""
+        if not self.available():
+            return
+        try:
+            caches[self.alias].set(key, value, timeout)
+        except Exception as error:  # any backend error: the page is simply not cached
+            self.failed("set", error)
+
+    def failed(self, operation: str, error: Exception) -> None:
+        """Log and count a cache error, and leave the cache alone for a while."""
+        _paused_until[self.alias] = time.monotonic() + OUTAGE_PAUSE_SECONDS
+        metrics.CACHE_ERRORS.labels(cache=self.name, operation=operation).inc()
+        logger.warning(
+            "cache %r failed on %s (%s: %s); serving from the database, cache left alone for %.0f s",
+            self.alias,
+            operation,
+            type(error).__name__,
+            error,
+            OUTAGE_PAUSE_SECONDS,
+        )
+
+
+def outage_pauses_reset() -> None:
+    """Forget every outage pause (tests, and after the cache settings change)."""
+    _paused_until.clear()
