@@ -18,7 +18,8 @@ class OrderItemInputSerializer(StrictInputSerializer):
     ``orders.schema`` states the limits in the OpenAPI document.
     """
 
-    product = StrictCharField(max_length=64)
+    # Not trimmed: an id is taken only in the exact form the API emits (" 17" is no id).
+    product = StrictCharField(max_length=64, trim_whitespace=False)
     quantity = StrictIntegerField()
 
 

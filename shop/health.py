@@ -2,6 +2,9 @@
 
 import functools
 import logging
+import os
+import sqlite3
+from urllib.request import pathname2url
 
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
@@ -70,12 +73,45 @@ def unavailable(*, database: str, detail: str, code: str) -> JsonResponse:
 
 
 def ping_database() -> None:
-    """Make one round trip to the active database; raise if it does not answer."""
-    connection.ensure_connection()
+    """Check that the active database can be read and written now; raise if not.
+
+    Cheap on both backends. SQLite: a connection of its own (the workers' persistent
+    connections keep a file open even after it was made unreadable or unwritable)
+    reads the schema and makes a write it rolls back (a lock held by a writer beyond a
+    second proves the file writable too); MongoDB: ``hello`` must
+    name a writable primary (a replica set without one, or a lost mongos, takes no
+    writes), and ``ping`` answers.
+    """
     if connection.vendor == "mongodb":
+        connection.ensure_connection()
+        hello = connection.connection.admin.command("hello")
+        if not hello.get("isWritablePrimary"):
+            raise DatabaseError("MongoDB has no writable primary")
         connection.database.command("ping")
         return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        if cursor.fetchone() != (1,):
-            raise DatabaseError("unexpected answer to SELECT 1")
+    sqlite_read_write_check(connection.settings_dict["NAME"])
+
+
+def sqlite_read_write_check(path: str, *, timeout: float = 1.0) -> None:
+    """Read the SQLite file at ``path`` and try a write there (rolled back), on a fresh connection."""
+    uri = f"file:{pathname2url(os.path.abspath(path))}?mode=rw"
+    try:
+        probe = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"SQLite file cannot be opened for reading and writing: {exc}") from exc
+    try:
+        probe.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        # A write that is rolled back: SQLite refuses it at once ("attempt to write a
+        # readonly database") when the file could only be opened for reading, and in
+        # WAL mode nothing reaches the file before a commit.
+        probe.execute("BEGIN IMMEDIATE")
+        version = probe.execute("PRAGMA user_version").fetchone()[0]
+        probe.execute(f"PRAGMA user_version = {int(version)}")
+        probe.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        if "database is locked" not in str(exc):  # busy with another writer: writable
+            raise DatabaseError(f"SQLite cannot be read and written: {exc}") from exc
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"SQLite cannot be read and written: {exc}") from exc
+    finally:
+        probe.close()

@@ -9,6 +9,8 @@ start without ``DJANGO_SECRET_KEY``.
 from datetime import timedelta
 from pathlib import Path
 
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
+
 from shop.config import (
     ConfigurationError,
     database_profile,
@@ -106,6 +108,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy on every response (the HTML pages are what it guards).
+    "csp.middleware.CSPMiddleware",
+    # Cache-Control: no-store on every response with personal data or tokens.
+    "shop.middleware.PrivateResponseMiddleware",
 ]
 
 ROOT_URLCONF = "shop.urls"
@@ -293,6 +299,25 @@ if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# What the HTML pages (admin, browsable API, Swagger UI, ReDoc) may load: their own
+# scripts only, plus inline scripts carrying the response's nonce (ReDoc's start-up);
+# styles inline too, since Swagger UI and ReDoc write their own <style> elements;
+# images and fonts from this server or data: URIs; ReDoc's search worker from a blob.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 CSRF_FAILURE_VIEW = "shop.api.error_views.csrf_failure"
 # Request bodies larger than this are refused with 413 before they are parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024

@@ -450,3 +450,10 @@ def test_on_commit_callbacks_are_dropped_when_the_transaction_aborts():
     with record_commands(), pytest.raises(RuntimeError):
         transactions.run(operation)
     assert ran == []
+
+
+def test_a_replica_set_without_a_writable_primary_is_not_ready():
+    with record_commands(topology="replica set without a primary"):
+        response = APIClient().get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["code"] == "database_unavailable"

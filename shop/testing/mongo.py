@@ -399,6 +399,13 @@ HELLO_ANSWERS = {
     "replica set": {**_HELLO_COMMON, "setName": "rs0"},
     "sharded cluster": {**_HELLO_COMMON, "msg": "isdbgrid"},
     "standalone": dict(_HELLO_COMMON),
+    # A replica set that lost its primary (an election, a network split): it takes no writes.
+    "replica set without a primary": {
+        **_HELLO_COMMON,
+        "setName": "rs0",
+        "isWritablePrimary": False,
+        "secondary": True,
+    },
 }
 
 

@@ -19,7 +19,7 @@ noted with its site. The SQLite pass then runs with ``SHOP_QUERY_SITES=check``: 
 SQL statement that reads or writes rows is noted the same way (through Django's
 ``execute_wrapper`` on every connection), and at the end of the run each SQLite
 site must be among the MongoDB pass's sites, or the run fails and lists the
-missing ones. :data:`SQL_ONLY_SITES` names the few functions whose SQL branch has
+missing ones. :data:`SQL_ONLY_SITES` would name functions whose SQL branch has
 no MongoDB twin by design.
 """
 
@@ -38,8 +38,14 @@ SITES_FILE = ROOT / ".pytest_cache" / "shop-mongodb-query-sites.json"
 ENVIRONMENT_VARIABLE = "SHOP_QUERY_SITES"
 EXCLUDED_PARTS = ("/tests/", "/testing/", "/migrations/", "/mongo_migrations/", "/.venv/")
 EXCLUDED_NAMES = ("conftest.py",)
-# The shop's query helpers: a query they send belongs to whoever called them.
-INFRASTRUCTURE = ("shop/db.py", "shop/transactions.py")
+# The shop's query helpers and middleware: a query under them belongs to whoever called them.
+INFRASTRUCTURE = (
+    "shop/db.py",
+    "shop/transactions.py",
+    # Middleware only passes requests on: a query under it belongs to what it called.
+    "shop/middleware.py",
+    "shop/ops/middleware.py",
+)
 ROW_STATEMENT = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.IGNORECASE)
 HANDLER_FILE = "django/core/handlers/base.py"
 # Library code that only carries queries (the ORM, the MongoDB backend, the driver).
@@ -48,9 +54,7 @@ ORM_PARTS = ("/django/db/", "/django_mongodb_backend/", "/pymongo/", "/bson/")
 VIEW_INDEPENDENT_PARTS = ("/django/contrib/sessions/", "/django/contrib/auth/")
 
 # Functions whose SQL queries have no MongoDB twin on the same line, by design.
-SQL_ONLY_SITES = {
-    "shop/health.py (ping_database)": "SELECT 1 on SQL; MongoDB's branch sends the ping command",
-}
+SQL_ONLY_SITES: dict[str, str] = {}
 
 _sites: set[str] = set()
 _examples: dict[str, str] = {}

@@ -96,6 +96,9 @@ def chromium(_async_unsafe_allowed):
         playwright.stop()
 
 
+CSP_VIOLATION = "Content Security Policy"
+
+
 class RequestLog(list):
     """Every request the test's pages made, in order (what ``page.on("request")`` saw)."""
 
@@ -149,6 +152,16 @@ def page(request, chromium, live_server, request_log):
 
     context.route(re.compile(r"^https?://"), keep_local)
     context.on("request", lambda request: request_log.append(request))
+    # Chromium reports every Content-Security-Policy violation on the console.
+    violations: list[str] = []
+    context.on(
+        "console",
+        lambda message: (
+            violations.append(f"{message.location['url']}: {message.text}")
+            if CSP_VIOLATION in message.text
+            else None
+        ),
+    )
     page = context.new_page()
     yield page
     report = getattr(request.node, "report_call", None) or getattr(request.node, "report_setup", None)
@@ -162,3 +175,4 @@ def page(request, chromium, live_server, request_log):
             except Exception as error:  # a failed screenshot must not hide the test's failure
                 print(f"screenshot of {open_page.url} failed: {error}")
     context.close()
+    assert violations == [], "the pages broke their Content-Security-Policy"
