@@ -13,6 +13,7 @@ from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreation
 from accounts import services
 from accounts.forms import ShopAdminAuthenticationForm
 from accounts.models import User
+from shop.services import account_close
 
 admin.site.login_form = ShopAdminAuthenticationForm
 
@@ -69,10 +70,10 @@ class UserAdmin(DjangoUserAdmin):
     )
 
     def delete_model(self, request, obj):
-        """Delete the account as ``DELETE /api/v1/accounts/me/`` does (``user_delete``)."""
-        services.user_delete(user=obj)
+        """Close the account as ``DELETE /api/v1/accounts/me/`` does (``shop.services.account_close``)."""
+        account_close(user=obj)
 
     def delete_queryset(self, request, queryset):
-        """Delete each selected account through ``user_delete``."""
+        """Close each selected account through ``account_close``."""
         for user in queryset:
-            services.user_delete(user=user)
+            account_close(user=user)

@@ -1,4 +1,4 @@
-"""Accounts services: registration, login, token rotation and revocation, profile, deletion.
+"""Accounts services: registration, login, token rotation and revocation, profile, the user row.
 
 Every write to users, revoked tokens and failed-login counters goes through here
 (STYLE.md). The functions know nothing of HTTP: they raise the domain errors of
@@ -144,34 +144,17 @@ def user_sessions_end(*, user_id) -> int:
     return deleted
 
 
-def user_delete(*, user: User) -> None:
-    """Delete the account: every token dies, the personal data goes, the email is free again.
+def user_row_delete(*, user: User) -> None:
+    """Delete the user's row and what Django keeps with it: the personal data goes, the email is free.
 
-    One business operation (one transaction where the database has them). Orders
-    keep their rows for the shop's books with ``customer`` set to null
-    (``on_delete=SET_NULL``); failed-login counters and revoked tokens hold no
-    personal data. Without a transaction each step stands on its own (tokens
-    revoked, each open order cancelled with restock, orders detached, the row
-    deleted), so a failure leaves a consistent account that a second deletion finishes.
+    The last step of closing an account, which is ``shop.services.account_close``:
+    it first kills every token and lets the orders app cancel and detach the user's
+    orders. Orders left pointing at the user would be detached by
+    ``on_delete=SET_NULL``, but open ones would keep their reserved stock, so nothing
+    but ``account_close`` calls this. Failed-login counters and revoked tokens hold no
+    personal data and stay.
     """
-
-    def delete() -> None:
-        # First, so that the user's tokens die even if a later step fails.
-        user_token_version_bump(user_id=user.pk, now=timezone.now())
-
-        # --- Seam for the orders app: cancel the user's open orders -------------------
-        # Cancels the user's IN_PROGRESS orders and returns their stock (API.md:
-        # "Deleting the account cancels the user's open orders (restocking them)"), then
-        # detaches every order. It must run before the row is deleted, while the
-        # orders still point at the user.
-        from orders.services import orders_close_for_deleted_customer
-
-        orders_close_for_deleted_customer(customer=user)
-        # --------------------------------------------------------------------------------
-
-        User.objects.filter(pk=user.pk).delete()
-
-    transactions.run(delete)
+    User.objects.filter(pk=user.pk).delete()
 
 
 # --- Tokens -----------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""URL routes of the accounts app (under /api/v1/)."""
+"""URL routes of the token endpoints (under /api/v1/); the account viewset is on the router."""
 
 from django.urls import path
 
@@ -10,6 +10,4 @@ urlpatterns = [
     path("auth/token/refresh/", views.TokenRefreshView.as_view(), name="auth-token-refresh"),
     path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
     path("auth/logout-all/", views.LogoutAllView.as_view(), name="auth-logout-all"),
-    path("accounts/me/", views.MeView.as_view(), name="accounts-me"),
-    path("accounts/me/password/", views.PasswordChangeView.as_view(), name="accounts-me-password"),
 ]

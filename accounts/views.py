@@ -1,17 +1,23 @@
-"""Views of the accounts endpoints: thin adapters from HTTP to ``accounts.services``."""
+"""The accounts API (API.md "Accounts and tokens"): token endpoints and the account viewset.
+
+The token endpoints (``auth/...``) are plain views on simplejwt's base, as the token
+layer has them; the caller's account (``accounts/me/``) is a viewset on the router.
+Both are thin: an input serializer, one service, an output serializer.
+"""
 
 from __future__ import annotations
 
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth import logout as session_logout
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema_view
 from rest_framework import status
+from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenViewBase
 
-from accounts import services
+from accounts import schema, services
 from accounts.serializers import (
     PasswordChangeInputSerializer,
     ProfileSerializer,
@@ -22,8 +28,9 @@ from accounts.serializers import (
     TokenObtainInputSerializer,
     TokenPairSerializer,
 )
-from shop.api.schema import error_responses
+from shop import services as shop_services
 from shop.api.serializers import EmptyInputSerializer, validated_input
+from shop.api.views import ShopViewSet
 from shop.http import client_address
 
 
@@ -44,12 +51,16 @@ class PublicTokenView(TokenViewBase):
     permission_classes = (AllowAny,)
 
 
+@extend_schema_view(post=schema.REGISTER)
 class RegisterView(PublicTokenView):
-    """``POST auth/register/``: create a customer account."""
+    """Create a customer account: your email, a password, and your names if you like.
 
+    Then log in at auth/token to get a token, or on the login page of this browsable API.
+    """
+
+    name = "Register"
     serializer_class = RegisterInputSerializer
 
-    @extend_schema(request=RegisterInputSerializer, responses={201: RegisteredUserSerializer})
     def post(self, request, *args, **kwargs):
         """Register and return the new account (201)."""
         user = services.user_register(
@@ -58,23 +69,17 @@ class RegisterView(PublicTokenView):
         return Response(RegisteredUserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(post=schema.TOKEN_OBTAIN)
 class TokenObtainView(PublicTokenView):
-    """``POST auth/token/``: trade email and password for an access and a refresh token."""
+    """Log in with your email and password to get an access token and a refresh token.
 
+    Send the access token as "Authorization: Bearer <access>"; it lasts 15 minutes.
+    Trade the refresh token for a new pair at auth/token/refresh.
+    """
+
+    name = "Log in (get a token)"
     serializer_class = TokenObtainInputSerializer
 
-    @extend_schema(
-        request=TokenObtainInputSerializer,
-        responses={
-            200: TokenPairSerializer,
-            **error_responses(
-                401,
-                429,
-                s401="Wrong email or password (`invalid_credentials`), one message for both.",
-                s429="Too many failed logins for this address or email (`login_throttled`).",
-            ),
-        },
-    )
     def post(self, request, *args, **kwargs):
         """Return ``{access, refresh}``; 401 on wrong credentials, 429 when throttled."""
         data = validated_input(TokenObtainInputSerializer, request.data)
@@ -84,18 +89,13 @@ class TokenObtainView(PublicTokenView):
         return Response(TokenPairSerializer(pair).data)
 
 
+@extend_schema_view(post=schema.TOKEN_REFRESH)
 class TokenRefreshView(PublicTokenView):
-    """``POST auth/token/refresh/``: rotate a refresh token into a new pair."""
+    """Trade a refresh token for a new access token and refresh token; the one sent dies."""
 
+    name = "Refresh the token"
     serializer_class = RefreshInputSerializer
 
-    @extend_schema(
-        request=RefreshInputSerializer,
-        responses={
-            200: TokenPairSerializer,
-            **error_responses(401, s401="Invalid, expired or already used (revoked) refresh token."),
-        },
-    )
     def post(self, request, *args, **kwargs):
         """Return a new ``{access, refresh}``; the refresh token sent is dead afterwards."""
         pair = services.token_refresh(
@@ -104,12 +104,14 @@ class TokenRefreshView(PublicTokenView):
         return Response(TokenPairSerializer(pair).data)
 
 
+@extend_schema_view(post=schema.LOGOUT)
 class LogoutView(APIView):
-    """``POST auth/logout/``: kill one refresh token of the caller."""
+    """Log out one session: the refresh token sent can no longer be used."""
 
+    name = "Log out"
     permission_classes = (IsAuthenticated,)
+    serializer_class = RefreshInputSerializer
 
-    @extend_schema(request=RefreshInputSerializer, responses={204: OpenApiResponse(description="Logged out")})
     def post(self, request):
         """Revoke the refresh token sent (204)."""
         services.logout(
@@ -118,15 +120,14 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(post=schema.LOGOUT_ALL)
 class LogoutAllView(APIView):
-    """``POST auth/logout-all/``: kill every token of the caller, access tokens included."""
+    """Log out everywhere: every token of your account dies at once, and this browser session ends."""
 
+    name = "Log out everywhere"
     permission_classes = (IsAuthenticated,)
+    serializer_class = EmptyInputSerializer
 
-    # The body is optional and, if sent, must be an empty object (any key is a 400).
-    @extend_schema(
-        request=EmptyInputSerializer, responses={204: OpenApiResponse(description="Every token revoked")}
-    )
     def post(self, request):
         """Revoke every token of the caller (204)."""
         validated_input(EmptyInputSerializer, request.data)
@@ -135,46 +136,51 @@ class LogoutAllView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MeView(APIView):
-    """``GET/PATCH/DELETE accounts/me/``: the caller's own account."""
+class AccountViewSet(ShopViewSet):
+    """Your account: see it, change your names, change your password, or close it.
+
+    Closing the account cancels your open orders and deletes your personal data; the
+    shop keeps the orders for its books, without your name.
+    """
 
     permission_classes = (IsAuthenticated,)
+    serializer_class = ProfileSerializer
+    input_serializers = {
+        "me_update": ProfileUpdateInputSerializer,
+        "password": PasswordChangeInputSerializer,
+    }
 
-    @extend_schema(responses={200: ProfileSerializer})
-    def get(self, request):
-        """Return the caller's account."""
+    # Each method carries its own OpenAPI description: drf-spectacular's extend_schema_view
+    # does not reach the methods mapped onto an action (me.mapping.patch).
+    @schema.ME_RETRIEVE
+    @action(detail=False, methods=["get"], url_path="me", url_name="me", name="Your account")
+    def me(self, request):
+        """Your account: see it, change your names, or close it."""
         return Response(ProfileSerializer(request.user).data)
 
-    @extend_schema(request=ProfileUpdateInputSerializer, responses={200: ProfileSerializer})
-    def patch(self, request):
+    @me.mapping.patch
+    @schema.ME_UPDATE
+    def me_update(self, request):
         """Change the caller's names and return the account."""
         user = services.user_update(
             user=request.user, **validated_input(ProfileUpdateInputSerializer, request.data)
         )
         return Response(ProfileSerializer(user).data)
 
-    @extend_schema(responses={204: OpenApiResponse(description="Account deleted")})
-    def delete(self, request):
-        """Delete the caller's account (204); every token and session of it dies."""
-        services.user_delete(user=request.user)
+    @me.mapping.delete
+    @schema.ME_DELETE
+    def me_delete(self, request):
+        """Close the caller's account (204); every token and session of it dies."""
+        shop_services.account_close(user=request.user)
         end_session(request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-
-class PasswordChangeView(APIView):
-    """``POST accounts/me/password/``: change the password; every token dies."""
-
-    permission_classes = (IsAuthenticated,)
-
-    @extend_schema(
-        request=PasswordChangeInputSerializer,
-        responses={
-            204: OpenApiResponse(description="Password changed"),
-            **error_responses(429, s429="Too many wrong current passwords (`login_throttled`)."),
-        },
+    @schema.PASSWORD_CHANGE
+    @action(
+        detail=False, methods=["post"], url_path="me/password", url_name="me-password", name="Change password"
     )
-    def post(self, request):
-        """Check the current password, set the new one, revoke every token (204)."""
+    def password(self, request):
+        """Change your password: send the current one and the new one. Every token and session dies."""
         data = validated_input(PasswordChangeInputSerializer, request.data)
         services.user_password_change(
             user=request.user,

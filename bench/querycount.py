@@ -21,7 +21,7 @@ from django.db import connection  # noqa: E402 - after django.setup()
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from orders.management.commands.seed_bench_data import (  # noqa: E402
+from bench.constants import (  # noqa: E402
     BENCH_CATEGORY_SLUG,
     BENCH_CUSTOMER_EMAIL,
     BENCH_PASSWORD,

@@ -3,7 +3,7 @@
 One run, on one machine, side by side (shared machines are noisy, so only ratios
 within a run are compared):
 1. data sets: a large one (2,000 customers, 200,000 orders) and a small one (1,000
-   orders), seeded with ``seed_bench_data`` into SQLite files cached between runs
+   orders), seeded with ``python -m bench.seed`` into SQLite files cached between runs
    under a key of the migrations and the seed command (a fresh copy serves each run);
 2. the two floors (plain WSGI, bare Django view) and the shop, each under the same
    gunicorn configuration (``bench/gunicorn_conf.py``), DEBUG off;
@@ -35,6 +35,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.constants import BENCH_CATEGORY_SLUG, BENCH_CUSTOMER_EMAIL, BENCH_PASSWORD, BENCH_WRITER_EMAIL
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
@@ -42,10 +44,6 @@ REPORT = ROOT / "BENCHMARKS.md"
 LUA = BENCH / "wrk" / "load.lua"
 PYTHON = sys.executable
 
-BENCH_CUSTOMER_EMAIL = "bench-customer@example.com"
-BENCH_WRITER_EMAIL = "bench-writer@example.com"
-BENCH_PASSWORD = "bench-only-Passw0rd-never-in-production"  # noqa: S105 - the seeded bench accounts'
-BENCH_CATEGORY = "bench"
 
 TARGETS = {
     "order_list_vs_django_floor": ">= 0.25",
@@ -118,7 +116,7 @@ def schema_key(customers: int, orders: int) -> str:
     """Return a key that changes with any migration, model or the seed command."""
     digest = hashlib.sha256(f"{customers}:{orders}".encode())
     paths = sorted(ROOT.glob("*/migrations/*.py")) + sorted(ROOT.glob("*/models.py"))
-    paths.append(ROOT / "orders" / "management" / "commands" / "seed_bench_data.py")
+    paths += [BENCH / "dataset.py", BENCH / "constants.py"]
     for path in paths:
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
@@ -173,7 +171,7 @@ def ensure_dataset(*, name: str, customers: int, orders: int, cache_dir: Path, c
     for leftover in cache_dir.glob(f"{building.name}*"):
         leftover.unlink()
     env = shop_environment(building)
-    seed = ["manage.py", "seed_bench_data", "--customers", str(customers), "--orders", str(orders)]
+    seed = ["-m", "bench.seed", "--customers", str(customers), "--orders", str(orders)]
     commands.append(f"SQLITE_PATH=<bench db> python manage.py migrate && python {' '.join(seed)}")
     log(f"data set {name}: migrating and seeding {orders:,} orders ({customers:,} customers)")
     started = time.perf_counter()
@@ -510,7 +508,7 @@ def measure_shop(*, server: Server, uncached: Server, load: Load) -> tuple[list[
         )
     )
     writer = login(base, BENCH_WRITER_EMAIL)
-    bench_products = check_once(f"{base}{PRODUCTS}?category={BENCH_CATEGORY}&page_size=100")["results"]
+    bench_products = check_once(f"{base}{PRODUCTS}?category={BENCH_CATEGORY_SLUG}&page_size=100")["results"]
     one_line = {"items": [{"product": bench_products[0]["id"], "quantity": 1}]}
     check_once(base + ORDERS, method="POST", token=writer, body=one_line)
     writing = {

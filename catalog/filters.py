@@ -2,6 +2,11 @@
 
 Bad values are refused (400 naming the parameter) rather than ignored, so a typo
 in ``?ordering=`` or ``?in_stock=`` never silently returns a different list.
+
+The same filters make the browsable API's filter form: each has a label, the
+category is a choice among the catalog's categories (the parameter still takes any
+slug: an unknown one gives an empty list), and the choices never submit a blank
+(``shop.api.filters``).
 """
 
 from __future__ import annotations
@@ -9,11 +14,26 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from django.utils.choices import CallableChoiceIterator
 
 from catalog.models import Product
+from catalog.selectors import category_list
+from shop.api.filters import PlaceholderSelect
 
-IN_STOCK_CHOICES = (("true", "true"), ("false", "false"))
-ORDERING_CHOICES = (("price", "price"), ("-price", "-price"), ("name", "name"), ("-name", "-name"))
+IN_STOCK_CHOICES = (("true", "in stock"), ("false", "sold out"))
+# The default (name) first: a form that leaves it alone asks for what no parameter gives.
+ORDERING_CHOICES = (
+    ("name", "name, A to Z"),
+    ("-name", "name, Z to A"),
+    ("price", "price, low to high"),
+    ("-price", "price, high to low"),
+)
+ANY_CATEGORY = ("", "any category")
+
+
+def category_choices() -> list[tuple[str, str]]:
+    """Return the category filter's choices: any category, then each category by name."""
+    return [ANY_CATEGORY, *category_list().values_list("slug", "name")]
 
 
 class GivenChoiceField(django_filters.fields.ChoiceField):
@@ -38,19 +58,34 @@ class ProductFilter(django_filters.FilterSet):
     """Filters of ``GET /api/v1/products/``."""
 
     category = django_filters.CharFilter(
-        field_name="category_id", max_length=50, help_text="Category slug; an unknown slug gives no results."
+        field_name="category_id",
+        max_length=50,
+        label="Category",
+        # Rendered as a choice (the categories are read when the form is shown), sent as a slug.
+        widget=forms.Select(choices=CallableChoiceIterator(category_choices)),
+        help_text="Category slug; an unknown slug gives no results.",
     )
     search = django_filters.CharFilter(
-        method="filter_search", max_length=200, help_text="Text in the name, SKU or description (any case)."
+        method="filter_search",
+        max_length=200,
+        label="Search",
+        help_text="Text in the name, SKU or description (any case).",
     )
     in_stock = GivenChoiceFilter(
-        choices=IN_STOCK_CHOICES, method="filter_in_stock", help_text="true: stock > 0; false: stock == 0."
+        choices=IN_STOCK_CHOICES,
+        method="filter_in_stock",
+        label="In stock",
+        empty_label="in stock or not",
+        widget=PlaceholderSelect,
+        help_text="true: stock > 0; false: stock == 0.",
     )
     # A single choice, not django-filter's comma-separated OrderingFilter: anything
     # but these four values (``price,name`` included) is a 400.
     ordering = GivenChoiceFilter(
         choices=ORDERING_CHOICES,
         method="filter_ordering",
+        label="Order by",
+        empty_label=None,
         help_text="price, -price, name or -name (default: name).",
     )
 

@@ -27,6 +27,24 @@ def product_list(*, include_inactive: bool = False) -> QuerySet[Product]:
     return products if include_inactive else products.filter(is_active=True)
 
 
+# The demo catalog's Phone (load_demo_catalog), which the examples of the API documentation order.
+EXAMPLE_PRODUCT_SKU = "EL-PHONE-001"
+
+
+def product_for_examples() -> Product | None:
+    """Return a product an example order can buy: active and in stock, or None if there is none.
+
+    The demo catalog's Phone when it can be ordered, else the first such product by
+    name, so the documentation's examples and the browsable API's order form work
+    against whatever catalog the shop has.
+    """
+    # By SKU alone, so the SKU index finds it; whether it can be ordered is checked here.
+    phone = unique_row(Product.objects.filter(sku=EXAMPLE_PRODUCT_SKU))
+    if phone is not None and phone.is_active and phone.stock > 0:
+        return phone
+    return product_list().filter(stock__gt=0).first()
+
+
 def product_get(*, product_id, include_inactive: bool = False) -> Product:
     """Return one product visible to the caller, or raise NotFound.
 

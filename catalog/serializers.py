@@ -14,6 +14,7 @@ from catalog.services import (
     SKU_MAX_LENGTH,
 )
 from shop.api.serializers import (
+    MoneyField,
     StrictBooleanField,
     StrictCharField,
     StrictDecimalField,
@@ -38,7 +39,7 @@ class ProductOutputSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
     category = serializers.CharField(source="category_id", read_only=True)
     description = serializers.CharField(read_only=True)
-    price = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=True, read_only=True)
+    price = MoneyField()
     currency = serializers.SerializerMethodField()
     stock = serializers.IntegerField(read_only=True)
     is_active = serializers.BooleanField(read_only=True)
@@ -77,6 +78,23 @@ class ProductUpdateInputSerializer(ProductCreateInputSerializer):
         required=False,
         help_text="The stock the editor saw; stock moves by (stock - expected_stock). Needs stock.",
     )
+
+    def to_representation(self, product):
+        """Render ``product`` as an edit that changes nothing: the writable fields, expected_stock = stock.
+
+        The browsable API's PATCH form starts from this, so it works as shown, and a
+        stock typed into it moves the stock by the difference from the one shown.
+        """
+        return {
+            "sku": product.sku,
+            "name": product.name,
+            "category": product.category_id,
+            "description": product.description,
+            "price": f"{product.price:.2f}",
+            "stock": product.stock,
+            "expected_stock": product.stock,
+            "is_active": product.is_active,
+        }
 
     def validate(self, attrs):
         """Refuse ``expected_stock`` without ``stock`` (it would have nothing to qualify)."""

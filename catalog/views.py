@@ -1,15 +1,13 @@
-"""Views of the catalog API (API.md "Catalog"): thin adapters over selectors and services."""
+"""The catalog API (API.md "Catalog"): two viewsets on the router, thin over selectors and services."""
 
 from __future__ import annotations
 
-from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import extend_schema_view
+from rest_framework import mixins, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from catalog import selectors, services
+from catalog import schema, selectors, services
 from catalog.filters import ProductFilter
 from catalog.permissions import IsStaffOrReadOnly
 from catalog.serializers import (
@@ -18,60 +16,59 @@ from catalog.serializers import (
     ProductOutputSerializer,
     ProductUpdateInputSerializer,
 )
+from shop.api.filters import ShopFilterBackend
 from shop.api.pagination import ShopPageNumberPagination
-from shop.api.schema import error_responses
 from shop.api.serializers import validated_input
+from shop.api.views import ShopViewSet
 
 
 def _is_staff(request) -> bool:
     return bool(request.user and request.user.is_authenticated and request.user.is_staff)
 
 
-class CategoryListView(APIView):
-    """``GET /api/v1/categories/``: every category, as a plain (unpaginated) list."""
+@extend_schema_view(list=schema.CATEGORY_LIST)
+class CategoryViewSet(mixins.ListModelMixin, ShopViewSet):
+    """The catalog's categories. Use a category's slug to filter the products."""
 
+    list_name = "Categories"
     permission_classes = [AllowAny]
+    serializer_class = CategoryOutputSerializer
+    # A handful of rows: a plain list, no pages and no filters.
+    pagination_class = None
+    filter_backends = []
 
-    @extend_schema(responses=CategoryOutputSerializer(many=True))
-    def get(self, request):
-        """List the categories by name."""
-        return Response(CategoryOutputSerializer(selectors.category_list(), many=True).data)
+    def get_queryset(self):
+        """Return every category, by name."""
+        return selectors.category_list()
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List products (non-staff: active only)"),
-    retrieve=extend_schema(summary="Get one product (non-staff: active only)"),
-    create=extend_schema(
-        summary="Create a product (staff)",
-        request=ProductCreateInputSerializer,
-        responses={201: ProductOutputSerializer},
-    ),
-    partial_update=extend_schema(
-        summary="Change a product (staff); stock moves by the difference from the stock seen",
-        request=ProductUpdateInputSerializer,
-        responses={
-            200: ProductOutputSerializer,
-            **error_responses(
-                409, s409="The stock moved and the change would make it negative (`stock_changed`)."
-            ),
-        },
-    ),
-    destroy=extend_schema(
-        summary="Delete a product (staff); a product that was ever ordered is deactivated instead",
-        responses={204: None},
-    ),
+    list=schema.PRODUCT_LIST,
+    retrieve=schema.PRODUCT_RETRIEVE,
+    create=schema.PRODUCT_CREATE,
+    partial_update=schema.PRODUCT_PARTIAL_UPDATE,
+    destroy=schema.PRODUCT_DESTROY,
 )
-class ProductViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Products: public browsing, staff management."""
+class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewSet):
+    """The shop's catalog: anyone may browse it, staff manage it.
 
+    Filter the list by category, by text in the name, SKU or description, and by
+    whether a product is in stock, and order it by name or price. Prices are decimal
+    strings, such as "699.00". Staff also see inactive products, and may add, change
+    and delete products: a change to the stock is applied as the difference from the
+    stock they saw, so that orders placed meanwhile keep their units.
+    """
+
+    list_name = "Products"
+    detail_name = "Product"
     permission_classes = [IsStaffOrReadOnly]
     serializer_class = ProductOutputSerializer
+    input_serializers = {
+        "create": ProductCreateInputSerializer,
+        "partial_update": ProductUpdateInputSerializer,
+    }
     pagination_class = ShopPageNumberPagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [ShopFilterBackend]
     filterset_class = ProductFilter
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
@@ -104,3 +101,7 @@ class ProductViewSet(
         """Delete the product, or deactivate it if it was ever ordered."""
         services.product_delete(product=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def get_form_example(self, action: str | None):
+        """Start the new-product form from an example product that is not in the demo catalog."""
+        return schema.PRODUCT_CREATE_EXAMPLE if action == "create" else None

@@ -1,7 +1,7 @@
 """The legacy routes' operations: the original service's inputs translated to the shared services.
 
 Nothing here writes on its own: orders are placed and moved by ``orders.services``
-and accounts deleted by ``accounts.services``. What lives here is only what the
+and accounts closed by ``shop.services.account_close``. What lives here is only what the
 original contract adds (LEGACY.md): finding a product by category and name,
 reading status text loosely, and who may use ``/orders/update`` and ``/users/<id>``.
 """
@@ -9,7 +9,6 @@ reading status text loosely, and who may use ``/orders/update`` and ``/users/<id
 from __future__ import annotations
 
 from accounts.models import User
-from accounts.services import user_delete
 from catalog.models import Product
 from legacy.selectors import legacy_category_find, legacy_product_find
 from orders.errors import InsufficientStock
@@ -18,6 +17,7 @@ from orders.selectors import order_get, order_id_parse
 from orders.services import order_cancel, order_create, order_set_status
 from shop.db import primary_key_parse, unique_row
 from shop.errors import InvalidInput, NotAllowed, NotFound
+from shop.services import account_close
 
 ORDER_ID_PARAM = "order_id"
 
@@ -98,7 +98,7 @@ def legacy_order_status_update(*, user: User, order_id: str, status_text: str) -
 
 
 def legacy_user_delete(*, actor: User, user_id: str) -> None:
-    """Delete account ``user_id`` as ``DELETE /users/<user_id>`` allows, through ``user_delete``.
+    """Delete account ``user_id`` as ``DELETE /users/<user_id>`` allows, through ``account_close``.
 
     Anyone may delete their own account (as ``DELETE /api/v1/accounts/me/``). A
     customer asking for any other id, existing or not, is NotAllowed (existence is
@@ -107,7 +107,7 @@ def legacy_user_delete(*, actor: User, user_id: str) -> None:
     """
     pk = primary_key_parse(model=User, value=user_id)
     if pk is not None and pk == actor.pk:
-        user_delete(user=actor)
+        account_close(user=actor)
         return
     if not actor.is_staff:
         raise NotAllowed("You may delete only your own account.")
@@ -116,4 +116,4 @@ def legacy_user_delete(*, actor: User, user_id: str) -> None:
         raise NotFound("No user with this id.")
     if target.is_staff or target.is_superuser:
         raise NotAllowed("Staff accounts cannot be deleted through this route.")
-    user_delete(user=target)
+    account_close(user=target)

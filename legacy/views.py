@@ -9,13 +9,14 @@ render JSON only, and answer every error as ``{"message": "..."}``
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import schema as account_schema
 from accounts import services as account_services
 from accounts.authentication import ShopJWTAuthentication
 from accounts.serializers import RegisterInputSerializer, TokenObtainInputSerializer
@@ -42,6 +43,7 @@ AUTH_ERRORS = {401: ERROR, 403: ERROR, 404: ERROR}
 ORDER_ID = OpenApiParameter(
     services.ORDER_ID_PARAM, OpenApiTypes.STR, required=True, description="Id of the order (400 if malformed)"
 )
+CREDENTIALS = {"email": account_schema.EXAMPLE_EMAIL, "password": account_schema.EXAMPLE_PASSWORD}
 
 
 class LegacyAPIView(APIView):
@@ -66,6 +68,15 @@ class RegisterView(LegacyAPIView):
     @extend_schema(
         tags=TAGS,
         operation_id="legacy_register",
+        summary="Register (original service)",
+        description="The original service's registration: the same account as POST /api/v1/auth/register/.",
+        examples=[
+            OpenApiExample(
+                "The original walkthrough, with a stronger password",
+                value={"first_name": "Ann", "last_name": "Lee", **CREDENTIALS},
+                request_only=True,
+            )
+        ],
         request=RegisterInputSerializer,
         responses={201: LegacyRegisteredSerializer, 400: ERROR},
     )
@@ -87,6 +98,12 @@ class LoginView(LegacyAPIView):
     @extend_schema(
         tags=TAGS,
         operation_id="legacy_login",
+        summary="Log in (original service)",
+        description=(
+            "The original service's login: the tokens of POST /api/v1/auth/token/, under the keys "
+            "access_token and refresh_token, with the same failed-login limit."
+        ),
+        examples=[OpenApiExample("Ann logs in", value=CREDENTIALS, request_only=True)],
         request=TokenObtainInputSerializer,
         responses={200: LegacyTokenPairSerializer, 400: ERROR, 401: ERROR, 429: ERROR},
     )
@@ -106,6 +123,18 @@ class OrderView(LegacyAPIView):
     @extend_schema(
         tags=TAGS,
         operation_id="legacy_order_create",
+        summary="Place an order (original service)",
+        description=(
+            "Order a quantity of one product, named by its category (slug or name) and its name, in "
+            "any case. A status sent along is ignored: a new order is IN_PROGRESS."
+        ),
+        examples=[
+            OpenApiExample(
+                "The original walkthrough",
+                value={"type": "electronics", "products": "Phone", "Quantity": 3},
+                request_only=True,
+            )
+        ],
         request=LegacyOrderCreateInputSerializer,
         responses={201: LegacyIdMessageSerializer, 400: ERROR, 401: ERROR, 409: ERROR},
     )
@@ -120,6 +149,8 @@ class OrderView(LegacyAPIView):
     @extend_schema(
         tags=TAGS,
         operation_id="legacy_order_list",
+        summary="List your orders (original service)",
+        description="Your own orders, newest first, with the original service's keys first.",
         responses={200: LegacyOrderListSerializer, 401: ERROR},
     )
     def get(self, request):
@@ -137,6 +168,8 @@ class OrderStatusView(LegacyAPIView):
     @extend_schema(
         tags=TAGS,
         operation_id="legacy_order_status",
+        summary="Get an order's status (original service)",
+        description="The status of one of your orders (staff: any order).",
         parameters=[ORDER_ID],
         responses={200: LegacyStatusSerializer, 400: ERROR, **AUTH_ERRORS},
     )
@@ -153,6 +186,12 @@ class OrderUpdateView(LegacyAPIView):
     @extend_schema(
         tags=TAGS,
         operation_id="legacy_order_update",
+        summary="Change an order's status (original service)",
+        description=(
+            "Staff make any legal move; a customer may only cancel their own order. The status text "
+            'ignores case, spaces and underscores ("Shipped", "in progress").'
+        ),
+        examples=[OpenApiExample("Mark it shipped", value={"status": "Shipped"}, request_only=True)],
         parameters=[ORDER_ID],
         request=LegacyStatusInputSerializer,
         responses={200: LegacyIdMessageSerializer, 400: ERROR, **AUTH_ERRORS, 409: ERROR},
@@ -174,6 +213,8 @@ class OrderCancelView(LegacyAPIView):
     @extend_schema(
         tags=TAGS,
         operation_id="legacy_order_cancel",
+        summary="Cancel an order (original service)",
+        description="Cancel one of your orders (staff: any) while it is IN_PROGRESS; its stock goes back.",
         parameters=[ORDER_ID],
         request=None,
         responses={200: LegacyIdMessageSerializer, 400: ERROR, **AUTH_ERRORS, 409: ERROR},
@@ -196,6 +237,11 @@ class UserDeleteView(LegacyAPIView):
     @extend_schema(
         tags=TAGS,
         operation_id="legacy_user_delete",
+        summary="Close an account (original service)",
+        description=(
+            "Close your own account, as DELETE /api/v1/accounts/me/ does; staff may close any "
+            "customer's account."
+        ),
         responses={200: LegacyMessageSerializer, **AUTH_ERRORS},
     )
     def delete(self, request, user_id: str):

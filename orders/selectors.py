@@ -58,6 +58,21 @@ def order_details_attach(*, orders: list[Order], with_history: bool = True) -> l
     return orders
 
 
+def order_customer_emails_attach(*, orders: list[Order]) -> list[Order]:
+    """Attach each order's customer email (``customer_email``: None once the account is closed).
+
+    For staff's views of orders. One query (``_id`` ``$in`` on MongoDB, no join) for
+    any number of orders. Return ``orders``.
+    """
+    customer_ids = {order.customer_id for order in orders if order.customer_id is not None}
+    # No ORDER BY (the model orders by email): a plain $in on _id, which its index serves.
+    rows = User.objects.filter(pk__in=customer_ids).order_by().values_list("pk", "email")
+    emails = dict(rows) if customer_ids else {}
+    for order in orders:
+        order.customer_email = emails.get(order.customer_id)
+    return orders
+
+
 def order_status_parse(*, status: str | None) -> str | None:
     """Return ``status`` if it names a status (None passes); else InvalidInput on ``status``."""
     if status is None:

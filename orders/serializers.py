@@ -5,9 +5,16 @@ from __future__ import annotations
 from datetime import UTC
 
 from rest_framework import serializers
+from rest_framework.reverse import reverse
 
 from orders.models import Actor, OrderStatus
-from shop.api.serializers import StrictCharField, StrictInputSerializer, StrictIntegerField, id_field
+from shop.api.serializers import (
+    MoneyField,
+    StrictCharField,
+    StrictInputSerializer,
+    StrictIntegerField,
+    id_field,
+)
 
 
 class OrderItemInputSerializer(StrictInputSerializer):
@@ -60,9 +67,9 @@ class OrderLineSerializer(serializers.Serializer):
     product = serializers.CharField(read_only=True)
     sku = serializers.CharField(read_only=True)
     name = serializers.CharField(read_only=True)
-    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+    unit_price = MoneyField()
     quantity = serializers.IntegerField(read_only=True)
-    line_total = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+    line_total = MoneyField()
 
     def to_representation(self, row):
         """Render a row of ``OrderLine`` values."""
@@ -104,24 +111,45 @@ def history_row_render(row) -> dict:
     }
 
 
+class OrderLinksSerializer(serializers.Serializer):
+    """Where an order and its actions are (staff only)."""
+
+    self = serializers.URLField(read_only=True)
+    cancel = serializers.URLField(read_only=True)
+    status = serializers.URLField(read_only=True)
+
+
+# The order representation's fields only staff get (optional in the OpenAPI document: orders.schema).
+STAFF_ONLY_FIELDS = ("customer_email", "links")
+
+
 class OrderSerializer(serializers.Serializer):
     """The order representation of API.md, with its lines (``items``) and ``history``.
 
     Renders an order that went through ``orders.selectors.order_details_attach``.
+    For staff (the request in the context says so) it adds ``customer_email``
+    (attached by ``orders.selectors.order_customer_emails_attach``; null once the
+    account is closed) and ``links`` to the order and its actions.
     """
 
     id = id_field()
     status = serializers.ChoiceField(choices=OrderStatus.choices, read_only=True)
     items = OrderLineSerializer(many=True, read_only=True)
-    total = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+    total = MoneyField()
     currency = serializers.CharField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
     history = OrderStatusChangeSerializer(many=True, read_only=True)
+    customer_email = serializers.EmailField(
+        read_only=True,
+        allow_null=True,
+        help_text="Staff only: the customer's email (null once the customer closed the account).",
+    )
+    links = OrderLinksSerializer(read_only=True, help_text="Staff only: the order and its actions.")
 
     def to_representation(self, order):
-        """Render ``order`` with its attached ``item_rows`` and ``history_rows``."""
-        return {
+        """Render ``order`` with its attached ``item_rows`` and ``history_rows`` (and staff's extras)."""
+        data = {
             "id": str(order.pk),
             "status": order.status,
             "items": [line_row_render(row) for row in order.item_rows],
@@ -131,3 +159,18 @@ class OrderSerializer(serializers.Serializer):
             "updated_at": timestamp(order.updated_at),
             "history": [history_row_render(row) for row in order.history_rows],
         }
+        request = self.context.get("request")
+        if request is not None and request.user.is_staff:
+            data["customer_email"] = order.customer_email
+            data["links"] = order_links(order_id=order.pk, request=request)
+        return data
+
+
+def order_links(*, order_id, request) -> dict[str, str]:
+    """Return the absolute URLs of an order and of its cancel and status actions."""
+    kwargs = {"order_id": str(order_id)}
+    return {
+        "self": reverse("order-detail", kwargs=kwargs, request=request),
+        "cancel": reverse("order-cancel", kwargs=kwargs, request=request),
+        "status": reverse("order-status", kwargs=kwargs, request=request),
+    }

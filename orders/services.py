@@ -7,7 +7,8 @@
   legal moves are data (:data:`ORDER_TRANSITIONS`, django-oscar's pipeline), the move
   is a conditional update on the old status (two concurrent moves cannot both win),
   every move writes an ``OrderStatusChange`` and a move to ``CANCELLED`` restocks.
-* :func:`orders_close_for_deleted_customer` is what account deletion calls.
+* :func:`orders_close_for_deleted_customer` is the orders part of closing an account
+  (``shop.services.account_close``).
 * Every change a customer can see in their orders ends with
   :func:`customer_orders_version_bump`, the key of the cached order-list pages
   (``orders.page_cache``).

@@ -1,49 +1,66 @@
-"""Views of the orders API (API.md "Orders"): thin, they validate, call a service and render."""
+"""The orders API (API.md "Orders"): one viewset on the router, thin actions over selectors and services.
+
+``/api/v1/orders/`` lists and places orders, ``/api/v1/orders/{order_id}/`` shows one,
+and the ``cancel`` and ``status`` actions move it. Each action validates its body with
+an input serializer, calls one service, and renders the order with ``OrderSerializer``
+(staff also see the customer's email and links to the actions).
+"""
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
-from rest_framework.generics import GenericAPIView
+from drf_spectacular.utils import extend_schema_view
+from rest_framework import status as http_status
+from rest_framework.decorators import action
 from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 
-from orders import page_cache, selectors, services
-from orders.models import Actor, Order, OrderStatus
+from catalog.selectors import product_for_examples
+from orders import page_cache, schema, selectors, services
+from orders.models import Actor, Order
 from orders.serializers import (
     OrderCreateInputSerializer,
     OrderSerializer,
     OrderStatusInputSerializer,
 )
 from shop.api.pagination import ShopCursorPagination
-from shop.api.schema import error_responses, insufficient_stock_response
 from shop.api.serializers import EmptyInputSerializer, validated_input
+from shop.api.views import ShopViewSet
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 
 
-class OrderListCreateView(GenericAPIView):
-    """List the caller's orders (staff: all), newest first; place an order."""
+@extend_schema_view(
+    list=schema.ORDER_LIST,
+    create=schema.ORDER_CREATE,
+    retrieve=schema.ORDER_RETRIEVE,
+    cancel=schema.ORDER_CANCEL,
+    set_status=schema.ORDER_SET_STATUS,
+)
+class OrderViewSet(ShopViewSet):
+    """Your orders, newest first (staff: every customer's).
 
+    Place an order by sending the lines you want: {"items": [{"product": "<product id>",
+    "quantity": 1}]}. Prices come from the catalog, and the stock of every line is
+    reserved, or none at all. Open an order to see its lines and its history. An order
+    that is still IN_PROGRESS can be cancelled, which returns its stock; staff move
+    orders along IN_PROGRESS, SHIPPED, DELIVERED.
+    """
+
+    list_name = "Orders"
+    detail_name = "Order"
     permission_classes = [IsAuthenticated]
     serializer_class = OrderSerializer
+    input_serializers = {
+        "create": OrderCreateInputSerializer,
+        "cancel": EmptyInputSerializer,
+        "set_status": OrderStatusInputSerializer,
+    }
     pagination_class = ShopCursorPagination
+    lookup_url_kwarg = "order_id"
     # For the OpenAPI generator only; requests read through orders.selectors.
     queryset = Order.objects.none()
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("status", OpenApiTypes.STR, enum=OrderStatus.values),
-            OpenApiParameter(
-                "customer",
-                OpenApiTypes.STR,
-                description="Staff only: one customer's orders, by email (an unknown one gives none).",
-            ),
-        ],
-        responses=OrderSerializer(many=True),
-    )
-    def get(self, request):
+    def list(self, request):
         """Return a cursor page of orders (a customer's from ``orders.page_cache`` when it has it)."""
         cache_key = page_cache.order_page_cache_key(request)
         cached = page_cache.order_page_cached(cache_key) if cache_key else None
@@ -55,31 +72,12 @@ class OrderListCreateView(GenericAPIView):
             customer_email=request.query_params.get("customer"),
         )
         page = selectors.order_details_attach(orders=self.paginate_queryset(orders))
-        response = self.get_paginated_response(OrderSerializer(page, many=True).data)
+        response = self.get_paginated_response(self.render(page, many=True))
         if cache_key:
             page_cache.order_page_store_when_rendered(response, cache_key)
         return response
 
-    @extend_schema(
-        request=OrderCreateInputSerializer,
-        parameters=[
-            OpenApiParameter(
-                IDEMPOTENCY_KEY_HEADER,
-                {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
-                OpenApiParameter.HEADER,
-                description="1 to 255 printable ASCII characters; a repeat within 24 hours replays",
-            )
-        ],
-        responses={
-            201: OrderSerializer,
-            409: insufficient_stock_response(
-                "`insufficient_stock` (nothing reserved; `products` lists the short ones), or "
-                "`idempotency_key_in_progress` while a request with the same key runs."
-            ),
-            **error_responses(422, s422="`idempotency_key_reused`: the key was used with a different body."),
-        },
-    )
-    def post(self, request):
+    def create(self, request):
         """Place an order; with an Idempotency-Key a repeat returns the first order."""
         items = validated_input(OrderCreateInputSerializer, request.data)["items"]
         key = request.headers.get(IDEMPOTENCY_KEY_HEADER)
@@ -91,61 +89,55 @@ class OrderListCreateView(GenericAPIView):
             idempotency_key=key,
             request_fingerprint=fingerprint,
         )
-        order = selectors.order_get(user=request.user, order_id=order.pk)
-        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+        return Response(self.render_current(order), status=http_status.HTTP_201_CREATED)
 
+    def retrieve(self, request, order_id: str):
+        """Return the order (someone else's: 404)."""
+        return Response(self.render(selectors.order_get(user=request.user, order_id=order_id)))
 
-class OrderDetailView(GenericAPIView):
-    """One order with its lines and history (someone else's: 404)."""
+    @action(detail=True, methods=["post"], name="Cancel order")
+    def cancel(self, request, order_id: str):
+        """Cancel this order and return its stock to the catalog.
 
-    permission_classes = [IsAuthenticated]
-    serializer_class = OrderSerializer
-
-    def get(self, request, order_id: str):
-        """Return the order."""
-        return Response(OrderSerializer(selectors.order_get(user=request.user, order_id=order_id)).data)
-
-
-class OrderCancelView(GenericAPIView):
-    """Cancel an ``IN_PROGRESS`` order and return its stock (the customer's own; staff: any)."""
-
-    permission_classes = [IsAuthenticated]
-    serializer_class = EmptyInputSerializer
-
-    # The body is optional and, if sent, must be an empty object (any key is a 400).
-    @extend_schema(
-        request=EmptyInputSerializer,
-        responses={
-            200: OrderSerializer,
-            **error_responses(409, s409="`invalid_transition`: the order is not IN_PROGRESS."),
-        },
-    )
-    def post(self, request, order_id: str):
-        """Cancel the order; 409 invalid_transition unless it is IN_PROGRESS."""
+        Only an order that is still IN_PROGRESS can be cancelled. Send no body, or {}.
+        """
         validated_input(EmptyInputSerializer, request.data)
         order = selectors.order_get(user=request.user, order_id=order_id)
         services.order_cancel(order=order, by=services.order_actor(user=request.user), by_user=request.user)
-        order = selectors.order_get(user=request.user, order_id=order.pk)
-        return Response(OrderSerializer(order).data)
+        return Response(self.render_current(order))
 
-
-class OrderStatusView(GenericAPIView):
-    """Staff: move an order to another status along the legal transitions."""
-
-    permission_classes = [IsAdminUser]
-    serializer_class = OrderStatusInputSerializer
-
-    @extend_schema(
-        request=OrderStatusInputSerializer,
-        responses={
-            200: OrderSerializer,
-            **error_responses(409, s409="`invalid_transition`: not a legal move from the current status."),
-        },
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="status",
+        url_name="status",
+        name="Change order status",
+        permission_classes=[IsAdminUser],
     )
-    def post(self, request, order_id: str):
-        """Move the order; 409 invalid_transition for an illegal move."""
+    def set_status(self, request, order_id: str):
+        """Staff: move this order to its next status, for example {"status": "SHIPPED"}.
+
+        The legal moves are IN_PROGRESS to SHIPPED or CANCELLED, and SHIPPED to DELIVERED.
+        Cancelling returns the stock.
+        """
         to_status = validated_input(OrderStatusInputSerializer, request.data)["status"]
         order = selectors.order_get(user=request.user, order_id=order_id)
         services.order_set_status(order=order, to_status=to_status, by=Actor.STAFF, by_user=request.user)
-        order = selectors.order_get(user=request.user, order_id=order.pk)
-        return Response(OrderSerializer(order).data)
+        return Response(self.render_current(order))
+
+    def render(self, orders, *, many: bool = False):
+        """Return the representation of ``orders`` (detailed by the selectors) for the caller."""
+        if self.request.user.is_staff:
+            selectors.order_customer_emails_attach(orders=orders if many else [orders])
+        return OrderSerializer(orders, many=many, context=self.get_serializer_context()).data
+
+    def render_current(self, order: Order):
+        """Return the representation of ``order`` as it is now, read again after a change."""
+        return self.render(selectors.order_get(user=self.request.user, order_id=order.pk))
+
+    def get_form_example(self, action: str | None):
+        """Start the order form from one unit of a product the catalog has in stock."""
+        if action != "create":
+            return None
+        product = product_for_examples()
+        return schema.order_create_example(product_id=str(product.pk) if product else None)

@@ -134,6 +134,31 @@ def redis_cache(url: str) -> dict:
     }
 
 
+def env_origins(name: str) -> list[str]:
+    """Return a comma-separated list of web origins (``https://shop.example.com``, port optional).
+
+    An origin is a scheme (http or https) and a host, with no path, query or
+    trailing slash; anything else would never match a browser's ``Origin`` header,
+    so it is refused at start-up instead of failing silently.
+    """
+    origins = env_list(name)
+    for origin in origins:
+        parts = urlsplit(origin)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.path
+            or parts.query
+            or parts.fragment
+            or parts.username
+        ):
+            raise ConfigurationError(
+                f"{name} must list origins such as https://shop.example.com (scheme and host, "
+                f"an optional port, no path or trailing slash), got {origin!r}"
+            )
+    return origins
+
+
 @dataclass(frozen=True)
 class DatabaseProfile:
     """The database settings of one backend, as ``shop.settings`` applies them."""

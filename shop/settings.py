@@ -19,6 +19,7 @@ from shop.config import (
     env_int,
     env_list,
     env_networks,
+    env_origins,
     env_str,
     redis_cache,
 )
@@ -85,6 +86,8 @@ THIRD_PARTY_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # CORS for storefronts on other origins (see "CORS" below).
+    "corsheaders",
 ]
 LOCAL_APPS = [
     "accounts",
@@ -101,6 +104,9 @@ MIDDLEWARE = [
     # one log line and its metrics (shop.ops.middleware).
     "shop.ops.middleware.RequestTelemetryMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # CORS: before anything else that can answer (whitenoise, CommonMiddleware), so that
+    # preflights are answered and every API answer carries the headers (see "CORS" below).
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -159,6 +165,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Failed-login lockout (accounts.services.login_failure_rules), counted per window:
 # failures of one email from one address; from one address for any email; and, once
 # an email has this many failures from anywhere, the few each address still gets.
+# The browsable API's login (/api-auth/login/) lands on the API root unless ?next= says otherwise.
+LOGIN_REDIRECT_URL = "api-root"
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
 LOGIN_FAILURE_ADDRESS_LIMIT = env_int("LOGIN_FAILURE_ADDRESS_LIMIT", 50, minimum=1)
 LOGIN_FAILURE_EMAIL_LIMIT = env_int("LOGIN_FAILURE_EMAIL_LIMIT", 100, minimum=1)
@@ -231,7 +239,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["shop.api.parsers.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        # DRF's browsable API, with forms that start from a body that works.
+        "shop.api.renderers.ShopBrowsableAPIRenderer",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "shop.api.schema.ShopAutoSchema",
@@ -282,8 +291,25 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         # The order limits order_create enforces (1-50 lines, quantity 1-1000).
         "orders.schema.order_limits_document",
+        # The served document's examples name a product this shop sells now.
+        "catalog.schema.live_example_product",
     ],
 }
+
+# --- CORS (django-cors-headers) -----------------------------------------------------
+# A storefront on another origin calls the API from the browser with a bearer token.
+# Only the origins listed may (none by default), only on the API and the original
+# service's routes (never the admin or the login pages), and without cookies: the
+# token travels in Authorization, so no session or CSRF token crosses origins.
+
+CORS_ALLOWED_ORIGINS = env_origins("CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/(api/|register$|login$|order$|orders/|users/)"
+CORS_ALLOW_HEADERS = ("authorization", "content-type", "idempotency-key")
+CORS_ALLOW_METHODS = ("DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT")
+CORS_ALLOW_CREDENTIALS = False
+# Clients must see how long to wait after a 429 or 503.
+CORS_EXPOSE_HEADERS = ("retry-after",)
+CORS_PREFLIGHT_MAX_AGE = 86400
 
 # --- Security ------------------------------------------------------------------
 # Each switch defaults to the secure value in production and can be turned off

@@ -1,30 +1,19 @@
-"""Root URL configuration: admin, health probes, metrics, the v1 API, its docs, and legacy routes."""
+"""Root URL configuration: the front page, admin, probes, metrics, the v1 API, legacy routes, JSON 404s."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from django.urls import include, path, re_path
 
 from accounts.forms import ShopAuthenticationForm
-from shop import health
-from shop.api import docs
+from shop import health, views
+from shop.api import error_views
 from shop.ops import views as ops_views
 
-api_v1 = [
-    path("", include("accounts.urls")),
-    path("", include("catalog.urls")),
-    path("", include("orders.urls")),
-    # OpenAPI 3 schema and its two viewers, served from our own static files (sidecar).
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    # The split view serves Swagger UI's start-up script as a file: no inline script.
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/redoc.standalone.js", docs.redoc_bundle, name="api-redoc-bundle"),
-    path(
-        "redoc/",
-        SpectacularRedocView.as_view(url_name="api-schema", template_name="shop_api/redoc.html"),
-        name="api-redoc",
-    ),
-]
+# The admin is the shop's, and its "View site" leads to the front page.
+admin.site.site_header = "Shop administration"
+admin.site.site_title = "Shop administration"
+admin.site.index_title = "Run the shop"
+admin.site.site_url = "/"
 
 # The browsable API's login and logout (rest_framework.urls), with the shop's login form.
 api_auth = (
@@ -47,11 +36,19 @@ handler404 = "shop.api.error_views.not_found"
 handler500 = "shop.api.error_views.server_error"
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", ops_views.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api-auth/", include(api_auth)),
-    path("api/v1/", include(api_v1)),
+    path("api/v1/", include("shop.api.urls")),
     path("", include("legacy.urls")),
+    # Last: every other path outside the admin and the login pages is a JSON 404, in debug
+    # too, naming the path with or without its trailing slash when that one is served.
+    re_path(
+        r"^(?!admin(?:/|$)|api-auth(?:/|$)).*$",
+        error_views.unknown_path,
+        name=error_views.UNKNOWN_PATH_URL_NAME,
+    ),
 ]

@@ -81,14 +81,6 @@ class TestRevocation:
             services.token_refresh(refresh=pair["refresh"])
         assert reused.value.code == "token_revoked"
 
-    def test_account_deletion_keeps_the_users_orders_detached(self, user):
-        from orders.tests.factories import OrderFactory
-
-        order = OrderFactory(customer=user)
-        services.user_delete(user=user)
-        order.refresh_from_db()
-        assert order.customer_id is None
-
 
 class TestPurgeCommand:
     def test_purges_expired_revocations_and_stale_counters_only(self, user):

@@ -10,7 +10,6 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, OperationalError
 
 from accounts.models import User
-from accounts.services import user_delete
 from catalog.models import Category, Product
 from catalog.tests.factories import CategoryFactory, ProductFactory
 from legacy.models import LegacyOrderImport, LegacyUserImport
@@ -23,6 +22,7 @@ from legacy.tests.legacy_data import (
     write_export,
 )
 from orders.models import Order, OrderLine, OrderStatusChange
+from shop.services import account_close
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +119,7 @@ def test_a_dry_run_writes_nothing_and_reports_what_an_import_would_do(tmp_path):
 
 def test_a_customer_who_deleted_their_account_is_not_brought_back(tmp_path):
     run(tmp_path)
-    user_delete(user=User.objects.get(email="ann@example.com"))
+    account_close(user=User.objects.get(email="ann@example.com"))
     report = run(tmp_path)
     assert not User.objects.filter(email="ann@example.com").exists()
     assert report["users"]["skipped_by_reason"]["deleted_since_import"] == 1

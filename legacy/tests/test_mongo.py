@@ -10,7 +10,7 @@ in for a database in a behaviour test (those run on SQLite, or on a real MongoDB
 
 The other reads and writes of the legacy routes are the shared services' and
 selectors' (``order_get``, ``order_create``, ``order_set_status``, ``token_obtain``,
-``user_delete``), whose contracts the accounts, catalog and orders apps test.
+``account_close``), whose contracts the accounts, catalog and orders apps test.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from catalog.models import Product
 from catalog.services import product_stock_release, product_stock_reserve
 from orders import selectors, services
 from orders.models import Actor, IdempotencyRecord, Order, OrderLine, OrderStatus, OrderStatusChange
-from orders.views import OrderDetailView, OrderListCreateView
+from orders.views import OrderViewSet
 from shop.errors import NotFound
 from shop.testing.mongo import (
     Answer,
@@ -45,6 +45,9 @@ from shop.testing.mongo import (
 )
 
 pytestmark = pytest.mark.mongo
+
+ORDER_LIST = OrderViewSet.as_view({"get": "list"})
+ORDER_DETAIL = OrderViewSet.as_view({"get": "retrieve"})
 
 OID = "65277a812b73bb530ad77307"
 
@@ -73,7 +76,7 @@ def cursor_for(position: str) -> str:
 
 def test_customer_order_list_endpoint_is_one_indexed_match_and_sort():
     with captured_reads() as reads:
-        response = OrderListCreateView.as_view()(list_request(customer(), page_size="5"))
+        response = ORDER_LIST(list_request(customer(), page_size="5"))
     assert response.status_code == 200
     assert [collection for collection, _ in reads] == ["orders_order"]
     pipeline = reads[0][1]
@@ -88,9 +91,7 @@ def test_customer_order_list_endpoint_is_one_indexed_match_and_sort():
 def test_customer_order_list_with_status_and_cursor_stays_index_friendly():
     position = "2026-11-29 14:05:00.123000+00:00"
     with captured_reads() as reads:
-        response = OrderListCreateView.as_view()(
-            list_request(customer(), status="SHIPPED", cursor=cursor_for(position))
-        )
+        response = ORDER_LIST(list_request(customer(), status="SHIPPED", cursor=cursor_for(position)))
     assert response.status_code == 200
     pipeline = reads[0][1]
     assert_index_friendly(pipeline)
@@ -103,14 +104,14 @@ def test_customer_order_list_with_status_and_cursor_stays_index_friendly():
 
 def test_customer_parameter_is_ignored_for_customers_on_mongodb_too():
     with captured_reads() as reads:
-        OrderListCreateView.as_view()(list_request(customer(), customer="other@example.com"))
+        ORDER_LIST(list_request(customer(), customer="other@example.com"))
     assert [collection for collection, _ in reads] == ["orders_order"]
     assert reads[0][1][0]["$match"] == {"customer_id": ObjectId(OID)}
 
 
 def test_staff_list_filtered_by_customer_resolves_the_email_first_without_a_join():
     with captured_reads() as reads:
-        response = OrderListCreateView.as_view()(list_request(staff(), customer="Ann@Example.com"))
+        response = ORDER_LIST(list_request(staff(), customer="Ann@Example.com"))
     assert response.status_code == 200
     # The email lookup answered "no such user", so no order query was needed at all.
     assert [collection for collection, _ in reads] == ["accounts_user"]
@@ -128,7 +129,7 @@ def test_staff_list_of_one_customer_compiles_to_a_match_on_customer_id():
 
 def test_staff_list_of_all_orders_is_a_plain_sort():
     with captured_reads() as reads:
-        OrderListCreateView.as_view()(list_request(staff(), status="IN_PROGRESS"))
+        ORDER_LIST(list_request(staff(), status="IN_PROGRESS"))
     pipeline = reads[0][1]
     assert_index_friendly(pipeline)
     assert pipeline[0] == {"$match": {"status": "IN_PROGRESS"}}
@@ -136,7 +137,7 @@ def test_staff_list_of_all_orders_is_a_plain_sort():
 
 def test_unknown_status_is_refused_before_any_query():
     with captured_reads() as reads:
-        response = OrderListCreateView.as_view()(list_request(customer(), status="LOST"))
+        response = ORDER_LIST(list_request(customer(), status="LOST"))
     assert response.status_code == 400
     assert reads == []
 
@@ -148,7 +149,7 @@ def test_detail_is_one_indexed_match_on_id_and_customer():
     request = APIRequestFactory().get(f"/api/v1/orders/{OID}/")
     force_authenticate(request, user=customer())
     with captured_reads() as reads:
-        response = OrderDetailView.as_view()(request, order_id="6527aaaa2b73bb530ad77307")
+        response = ORDER_DETAIL(request, order_id="6527aaaa2b73bb530ad77307")
     assert response.status_code == 404
     pipeline = reads[0][1]
     assert_index_friendly(pipeline)

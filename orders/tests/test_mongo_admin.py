@@ -1,9 +1,9 @@
-"""The orders admin, the bench seeding command and the idempotency replays, run whole under the recorder.
+"""The orders admin and the idempotency replays, run whole under the recorder.
 
 Runs in ``make test``'s MongoDB pass: a logged-in superuser (``session_answers``)
 opens the order list with its filters and search, the change form with its
-read-only inlines, saves a status move and runs every action; ``seed_bench_data``
-seeds a tiny data set; repeats of an order request replay or refuse. Every query is
+read-only inlines, saves a status move and runs every action; repeats of an order
+request replay or refuse. Every query is
 compiled by django-mongodb-backend as it would be sent, and the documents the code
 reads are answered only for the lookups that ask for them.
 """
@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from bson import Decimal128, ObjectId
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -128,31 +127,6 @@ def test_orders_cannot_be_added_or_deleted_in_the_admin():
     with record_commands(ANSWERS):
         assert client.get(reverse("admin:orders_order_add")).status_code == 403
         assert client.get(reverse("admin:orders_order_delete", args=[ORDER_ID])).status_code == 403
-
-
-def test_seeding_the_bench_writes_in_bulk():
-    emails = ["customer-000001@bench.example.com", "bench-customer@example.com"]
-    emails += ["bench-writer@example.com", "bench-staff@example.com"]
-    users = tuple({"_id": ObjectId(), "email": email} for email in emails)
-    products = tuple(
-        {
-            "_id": ObjectId(),
-            "sku": f"BENCH-{number:04d}",
-            "name": f"Bench product {number:04d}",
-            "category_id": "bench",
-            "price": Decimal128("1.37"),
-        }
-        for number in range(1, 6)
-    )
-    answers = [
-        # The accounts it has just created, read back by email (values_list("email", "pk")).
-        Answer("accounts_user", where=None, documents=users, fields=("email", "_id")),
-        Answer("catalog_product", where={"is_active": True}, documents=products, exact=True),
-    ]
-    with record_commands(answers) as recorder:
-        call_command("seed_bench_data", "--customers=1", "--orders=3", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    inserted = {command.collection for command in recorder.writes if command.method == "insert_many"}
-    assert {"accounts_user", "orders_order", "orders_orderline", "orders_orderstatuschange"} <= inserted
 
 
 def record_for(fingerprint: str, *, age: timedelta, order=ORDER_ID) -> Answer:

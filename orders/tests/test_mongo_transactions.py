@@ -22,10 +22,10 @@ from bson import Decimal128, ObjectId
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from accounts.services import user_delete
 from orders import services
 from orders.models import Actor, Order, OrderStatus
 from shop import errors
+from shop.services import account_close
 from shop.testing.mongo import (
     Answer,
     describe,
@@ -257,7 +257,7 @@ def test_account_deletion_is_one_transaction_with_its_cancellations():
         Answer("accounts_user", where={"_id": CUSTOMER_ID}, documents=(user_document,)),
     ]
     with record_commands(answers) as recorder:
-        user_delete(user=customer())
+        account_close(user=customer())
     (session,) = recorder.sessions
     assert all(command.session is session and command.in_transaction for command in recorder.log)
     assert recorder.events() == ["start_transaction", "commit_transaction", "end_session"]

@@ -23,9 +23,11 @@ required response headers. The error bodies are the components ``Error``
 
 from __future__ import annotations
 
+import base64
 import copy
 import re
 from types import SimpleNamespace
+from urllib.parse import quote, urlencode
 
 from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.extensions import OpenApiSerializerExtension
@@ -33,6 +35,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.permissions import SAFE_METHODS
 
 BODY_METHODS = ("POST", "PUT", "PATCH")
@@ -157,6 +160,54 @@ def insufficient_stock_response(description: str) -> OpenApiResponse:
     )
 
 
+# Where the examples' links point: the server ``make run`` starts.
+EXAMPLE_ORIGIN = "http://127.0.0.1:8000"
+# A real cursor of an order list: the position (created_at) of the last order of a page.
+EXAMPLE_CURSOR = quote(
+    base64.b64encode(urlencode({"p": "2026-11-29 14:05:00.123000+00:00"}).encode()).decode(), safe=""
+)
+EXAMPLE_REVERSE_CURSOR = quote(
+    base64.b64encode(urlencode({"r": "1", "p": "2026-12-01 09:30:12.054000+00:00"}).encode()).decode(),
+    safe="",
+)
+
+
+class DocumentedPaginator:
+    """A view's paginator as the schema sees it: ``next``/``previous`` examples link to the view's own path.
+
+    DRF's paginators give example links to ``http://api.example.org/accounts/``;
+    these are the links the operation really answers: the second page of products
+    (``?page=3`` next, the first page previous) or a page of orders after a cursor.
+    Everything else is the paginator's own.
+    """
+
+    def __init__(self, paginator, *, path: str):
+        self._paginator = paginator
+        self._path = path
+
+    def __getattr__(self, name):
+        return getattr(self._paginator, name)
+
+    def get_paginated_response_schema(self, schema):
+        """Return the paginator's page schema with this path's example links."""
+        page = self._paginator.get_paginated_response_schema(schema)
+        base = f"{EXAMPLE_ORIGIN}{self._path}"
+        if isinstance(self._paginator, CursorPagination):
+            links = {
+                "next": f"{base}?cursor={EXAMPLE_CURSOR}",
+                "previous": f"{base}?cursor={EXAMPLE_REVERSE_CURSOR}",
+            }
+        elif isinstance(self._paginator, PageNumberPagination):
+            links = {"next": f"{base}?page=3", "previous": f"{base}?page=1"}
+        else:
+            return page
+        properties = page.get("properties", {})
+        for name, link in links.items():
+            if name in properties:
+                properties[name] = {**properties[name], "example": link}
+        return page
+
+
 # Stand-ins for ``request.user`` when asking a view's permissions who may call it.
 ANONYMOUS = AnonymousUser()
 CUSTOMER = SimpleNamespace(is_authenticated=True, is_active=True, is_staff=False, is_superuser=False, pk=None)
@@ -186,6 +237,11 @@ class ShopAutoSchema(AutoSchema):
         except (AttributeError, TypeError):
             # A permission that needs more of the request than the stand-in has: assume it can refuse.
             return False
+
+    def _get_paginator(self):
+        """Return the view's paginator, its example links pointing at this operation's path."""
+        paginator = super()._get_paginator()
+        return DocumentedPaginator(paginator, path=self.path) if paginator is not None else None
 
     def implied_error_statuses(self) -> list[int]:
         """Return the error statuses the view gives by construction (see the module docstring)."""

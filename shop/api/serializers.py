@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+# What an amount of money looks like in a response: never negative, always two places.
+MONEY_OUTPUT_SCHEMA = {
+    "type": "string",
+    "format": "decimal",
+    "pattern": r"^\d{1,10}\.\d{2}$",
+    "example": "699.00",
+}
 
 
 class StrictInputSerializer(serializers.Serializer):
@@ -79,6 +88,14 @@ class StrictBooleanField(serializers.BooleanField):
         if not isinstance(data, bool):
             self.fail("not_a_boolean")
         return data
+
+
+@extend_schema_field(MONEY_OUTPUT_SCHEMA)
+class MoneyField(serializers.DecimalField):
+    """A read-only amount of money: a decimal string with two places, never negative (``"699.00"``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=12, decimal_places=2, coerce_to_string=True, read_only=True, **kwargs)
 
 
 def id_field(**kwargs) -> serializers.CharField:

@@ -21,6 +21,7 @@ import uuid
 
 from django.utils.functional import SimpleLazyObject, empty
 
+from shop.api.error_views import UNKNOWN_PATH_URL_NAME
 from shop.ops import metrics
 from shop.ops.logs import current_request_id
 
@@ -40,9 +41,12 @@ def request_id_from(request) -> str:
 
 
 def view_name(request) -> str:
-    """Return the URL name of the view that served ``request`` (a bounded set, for labels)."""
+    """Return the URL name of the view that served ``request`` (a bounded set, for labels).
+
+    Paths no route serves (the catch-all JSON 404 included) are all ``unmatched``.
+    """
     match = getattr(request, "resolver_match", None)
-    if match is None:
+    if match is None or match.url_name == UNKNOWN_PATH_URL_NAME:
         return UNMATCHED_VIEW
     return match.view_name or UNMATCHED_VIEW
 

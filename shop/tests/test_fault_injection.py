@@ -47,6 +47,7 @@ from conftest import bearer_client
 from orders import services as order_services
 from orders.models import Actor, IdempotencyRecord, Order, OrderLine, OrderStatus
 from orders.tests.factories import OrderFactory
+from shop import services as shop_services
 from shop import transactions
 from shop.testing.faults import FailNthWrite
 
@@ -291,7 +292,7 @@ def case_with_orders_to_close() -> Case:
 @pytest.mark.parametrize("mode", MODES)
 def test_account_deletion_leaves_a_consistent_account_after_a_failure_at_any_write(mode):
     def act(case):
-        account_services.user_delete(user=User.objects.get(pk=case.customer.pk))
+        shop_services.account_close(user=User.objects.get(pk=case.customer.pk))
 
     def after_fault(case, k):
         if mode == "transaction":

@@ -17,7 +17,7 @@ def admin_log_in(page: Page, email: str, password: str = DEFAULT_PASSWORD) -> No
     page.fill("#id_password", password)
     page.click("input[type=submit]")
     expect(page.locator("#site-name")).to_be_visible()
-    expect(page.locator("#content h1")).to_have_text("Site administration")
+    expect(page.locator("#content h1")).to_have_text("Run the shop")
 
 
 def api_log_in(page: Page, email: str, next_path: str, password: str = DEFAULT_PASSWORD) -> None:

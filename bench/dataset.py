@@ -1,8 +1,11 @@
-"""Seed a large, realistic data set for the benchmark (``make bench``).
+"""Seed a large, realistic data set for the benchmark (``make bench``): ``python -m bench.seed``.
 
-``python manage.py seed_bench_data --customers 2000 --orders 200000`` fills a *fresh*
-database with customers, the demo catalog plus bench products, and orders with 1-4
-lines, a consistent total and a full status history, spread over two years.
+``python -m bench.seed --customers 2000 --orders 200000`` fills a *fresh* database
+with customers, the demo catalog plus bench products, and orders with 1-4 lines, a
+consistent total and a full status history, spread over two years. It is bench
+tooling, so it lives with the bench rather than in an app: the :class:`Command` below
+is a Django management command that ``bench/seed.py`` runs after setting Django up,
+and tests run it with ``call_command(Command(), ...)``.
 
 Why not ``orders.services.order_create``: the service places one order at a time,
 reserving stock line by line inside a transaction, which is what the API must do and
@@ -16,8 +19,8 @@ and every later entry is a legal move; ``updated_at`` is the last move's time.
 Historical orders reserve no stock (their units shipped long ago); the bench products
 get a huge stock so that benchmark orders placed through the API never run out.
 
-Known accounts (all share one password hash, computed once: hashing 2,000 passwords
-with Argon2id would cost a minute and measure nothing):
+Known accounts (``bench/constants.py``; all share one password hash, computed once:
+hashing 2,000 passwords with Argon2id would cost a minute and measure nothing):
 - ``BENCH_CUSTOMER_EMAIL`` owns exactly ``BENCH_CUSTOMER_ORDERS`` orders (enough for
   full pages at every page size the benchmark asks for), spread among the others';
 - ``BENCH_WRITER_EMAIL`` places the benchmark's POST orders (so the reader's list
@@ -44,18 +47,20 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from bench.constants import (
+    BENCH_CATEGORY_SLUG,
+    BENCH_CUSTOMER_EMAIL,
+    BENCH_CUSTOMER_ORDERS,
+    BENCH_PASSWORD,
+    BENCH_PRODUCT_COUNT,
+    BENCH_PRODUCT_STOCK,
+    BENCH_STAFF_EMAIL,
+    BENCH_WRITER_EMAIL,
+)
 from catalog.models import Category, Product
 from orders.models import Actor, Order, OrderLine, OrderStatus, OrderStatusChange
 from shop.progress import ProgressBar
 
-BENCH_CUSTOMER_EMAIL = "bench-customer@example.com"
-BENCH_WRITER_EMAIL = "bench-writer@example.com"
-BENCH_STAFF_EMAIL = "bench-staff@example.com"
-BENCH_PASSWORD = "bench-only-Passw0rd-never-in-production"
-BENCH_CUSTOMER_ORDERS = 100
-BENCH_CATEGORY_SLUG = "bench"
-BENCH_PRODUCT_COUNT = 50
-BENCH_PRODUCT_STOCK = 1_000_000_000
 # Line positions as orders.services numbers them (the first line is 1).
 FIRST_LINE_POSITION = 1
 CENT = Decimal("0.01")
@@ -75,7 +80,7 @@ def weighted(rng: random.Random, weights: dict[int, int]) -> int:
 class Command(BaseCommand):
     """Fill a fresh database with the benchmark's customers, products and orders."""
 
-    help = "Seed a fresh database with a large, realistic data set for make bench."
+    help = "Seed a fresh database with a large, realistic data set for make bench (python -m bench.seed)."
 
     def add_arguments(self, parser):
         """Declare the data-set size and the random seed."""
@@ -96,7 +101,7 @@ class Command(BaseCommand):
             raise CommandError("--customers and --batch-size and --span-days must be >= 1, --orders >= 0.")
         if User.objects.exists() or Order.objects.exists():
             raise CommandError(
-                "The database already has users or orders. seed_bench_data creates accounts with a "
+                "The database already has users or orders. The bench data set has accounts with a "
                 "published password: run it on a fresh, migrated benchmark database only."
             )
         rng = random.Random(options["seed"])  # noqa: S311 - reproducible data, not secrets

@@ -11,14 +11,15 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
-from catalog.models import Product
-from orders.management.commands.seed_bench_data import (
+from bench.constants import (
     BENCH_CATEGORY_SLUG,
     BENCH_CUSTOMER_EMAIL,
     BENCH_PASSWORD,
     BENCH_PRODUCT_STOCK,
     BENCH_WRITER_EMAIL,
 )
+from bench.dataset import Command
+from catalog.models import Product
 from orders.models import Order, OrderLine, OrderStatusChange
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,7 @@ LEGAL_MOVES = {("IN_PROGRESS", "SHIPPED"), ("IN_PROGRESS", "CANCELLED"), ("SHIPP
 
 def seed(**sizes):
     out, err = StringIO(), StringIO()
-    call_command("seed_bench_data", stdout=out, stderr=err, **sizes)
+    call_command(Command(), stdout=out, stderr=err, **sizes)
     return out.getvalue(), err.getvalue()
 
 

@@ -1,0 +1,16 @@
+"""What the benchmark's data set and its runner share: the bench accounts and products.
+
+Plain constants, free of Django, so the runner (``bench/run.py``, which only starts
+processes) and the Django-side tools (``bench/dataset.py``, ``bench/querycount.py``)
+import the same values.
+"""
+
+BENCH_CUSTOMER_EMAIL = "bench-customer@example.com"
+BENCH_WRITER_EMAIL = "bench-writer@example.com"
+BENCH_STAFF_EMAIL = "bench-staff@example.com"
+# Published on purpose: the seeding refuses any database that already has users or orders.
+BENCH_PASSWORD = "bench-only-Passw0rd-never-in-production"  # noqa: S105
+BENCH_CUSTOMER_ORDERS = 100
+BENCH_CATEGORY_SLUG = "bench"
+BENCH_PRODUCT_COUNT = 50
+BENCH_PRODUCT_STOCK = 1_000_000_000
