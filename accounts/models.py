@@ -1,15 +1,18 @@
-"""Accounts models: users (the email address is the login name), revoked tokens, login counters, sessions."""
+"""Accounts models: users (email is the login name), revoked tokens, login counters, sessions, addresses."""
 
 from __future__ import annotations
 
 import unicodedata
 
+import phonenumbers
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.sessions.base_session import AbstractBaseSession
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django_countries.fields import CountryField
 
 
 def normalize_email_address(email: str) -> str:
@@ -237,3 +240,74 @@ class UserSession(AbstractBaseSession):
         from accounts.sessions import SessionStore
 
         return SessionStore
+
+
+def phone_normalize(value: str, *, country: str = "") -> str:
+    """Return ``value`` as an E.164 number (``+14155552671``), or "" for an empty one.
+
+    Spaces, dashes and brackets are allowed; a number without ``+`` is read as a
+    national number of ``country``. ValidationError if phonenumbers finds it invalid.
+    """
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, (country or "").upper() or None)
+    except phonenumbers.NumberParseException:
+        raise ValidationError(
+            "Enter a phone number in international form, for example +14155552671.", code="invalid_phone"
+        ) from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError("This phone number does not exist.", code="invalid_phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def validate_e164_phone(value: str) -> None:
+    """Refuse a stored phone number that is not empty or E.164 (the model's validator)."""
+    if value and phone_normalize(value) != value:
+        raise ValidationError(
+            "Store phone numbers in E.164 form, for example +14155552671.", code="invalid_phone"
+        )
+
+
+class Address(models.Model):
+    """A customer's saved address (API.md "Addresses"); orders copy one when they are placed.
+
+    ``country`` is an ISO 3166-1 alpha-2 code (django-countries' list), ``phone`` is
+    empty or E.164. At most one address of a customer is the default: a partial unique
+    index makes that hold under concurrent writes too. ``accounts.services`` validates
+    and writes these; an order keeps its own snapshot (``orders.Order.shipping_address``),
+    so editing or deleting a saved address never changes an order.
+    """
+
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="addresses")
+    full_name = models.CharField(max_length=200)
+    line1 = models.CharField("address line 1", max_length=200)
+    line2 = models.CharField("address line 2", max_length=200, blank=True, default="")
+    city = models.CharField(max_length=100)
+    postal_code = models.CharField(max_length=20)
+    region = models.CharField("region or state", max_length=100, blank=True, default="")
+    country = CountryField()
+    phone = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        validators=[validate_e164_phone],
+        help_text="E.164, for example +14155552671.",
+    )
+    is_default = models.BooleanField("default address", default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "addresses"
+        ordering = ["customer_id", "created_at", "id"]  # "customer_id": no join (see orders.OrderLine)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"], condition=models.Q(is_default=True), name="accounts_address_one_default"
+            ),
+        ]
+        # A customer's addresses, oldest first (the list and the default switch).
+        indexes = [models.Index(fields=["customer", "created_at", "id"], name="accounts_address_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.full_name}, {self.line1}, {self.city} ({self.country})"

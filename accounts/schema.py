@@ -16,6 +16,8 @@ from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 
 from accounts.serializers import (
+    AddressInputSerializer,
+    AddressSerializer,
     PasswordChangeInputSerializer,
     ProfileSerializer,
     ProfileUpdateInputSerializer,
@@ -198,4 +200,72 @@ PASSWORD_CHANGE = extend_schema(
             request_only=True,
         )
     ],
+)
+
+# --- Addresses ---------------------------------------------------------------------------
+
+EXAMPLE_ADDRESS_ID = "65277a812b73bb530ad77401"
+ADDRESS_FIELDS_EXAMPLE = {
+    "full_name": "Ann Lee",
+    "line1": "1 Market Street",
+    "line2": "Suite 200",
+    "city": "San Francisco",
+    "postal_code": "94105",
+    "region": "CA",
+    "country": "US",
+    "phone": "+14155552671",
+}
+ADDRESS_EXAMPLE = {"id": EXAMPLE_ADDRESS_ID, **ADDRESS_FIELDS_EXAMPLE, "is_default": True}
+
+ADDRESS_LIST = extend_schema(
+    summary="List your saved addresses",
+    description=(
+        "Your saved addresses, oldest first, as a plain list (a customer keeps at most "
+        "ADDRESSES_PER_CUSTOMER, 20 by default). The default one has is_default true."
+    ),
+    responses={200: AddressSerializer(many=True)},
+    examples=[OpenApiExample("Ann's addresses", value=[ADDRESS_EXAMPLE], response_only=True)],
+)
+ADDRESS_CREATE = extend_schema(
+    summary="Save an address",
+    description=(
+        "Save an address to ship orders to. country is an ISO 3166-1 alpha-2 code; phone is "
+        "optional and stored in E.164 form; line2 and region may be empty. Your first address "
+        "becomes the default; send is_default true to make a later one the default."
+    ),
+    request=AddressInputSerializer,
+    responses={
+        201: AddressSerializer,
+        **error_responses(409, s409="You already keep the most addresses allowed (`address_limit_reached`)."),
+    },
+    examples=[
+        OpenApiExample("Ann's office", value=ADDRESS_FIELDS_EXAMPLE, request_only=True),
+        OpenApiExample("The saved address", value=ADDRESS_EXAMPLE, response_only=True),
+    ],
+)
+ADDRESS_RETRIEVE = extend_schema(
+    summary="Get a saved address",
+    description="One of your saved addresses (someone else's is 404).",
+    responses={200: AddressSerializer},
+    examples=[OpenApiExample("Ann's office", value=ADDRESS_EXAMPLE, response_only=True)],
+)
+ADDRESS_UPDATE = extend_schema(
+    summary="Change a saved address",
+    description=(
+        "Change the fields sent; the others stay. Orders already placed keep the address they "
+        "were placed with. is_default true makes this the default address."
+    ),
+    request=AddressInputSerializer,
+    responses={200: AddressSerializer},
+    examples=[
+        OpenApiExample("A new suite", value={"line2": "Suite 300"}, request_only=True),
+        OpenApiExample(
+            "The changed address", value={**ADDRESS_EXAMPLE, "line2": "Suite 300"}, response_only=True
+        ),
+    ],
+)
+ADDRESS_DELETE = extend_schema(
+    summary="Delete a saved address",
+    description="Delete the address; orders placed with it keep their copy.",
+    responses={204: OpenApiResponse(description="Address deleted")},
 )

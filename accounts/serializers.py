@@ -9,8 +9,16 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from accounts.models import User, normalize_email_address
-from shop.api.serializers import StrictCharField, StrictEmailField, StrictInputSerializer, id_field
+from accounts import services
+from accounts.models import Address, User, normalize_email_address
+from shop.api.serializers import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictEmailField,
+    StrictInputSerializer,
+    id_field,
+)
+from shop.errors import InvalidInput
 
 # Long enough for any passphrase; short enough that nobody makes the server hash megabytes.
 PASSWORD_MAX_LENGTH = 128
@@ -105,4 +113,75 @@ class ProfileSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ("id", "email", "first_name", "last_name", "date_joined", "is_staff")
+        read_only_fields = fields
+
+
+def _address_text(name: str, *, required: bool) -> StrictCharField:
+    """Return the input field of address column ``name`` (its length; optional ones may be blank)."""
+    field = Address._meta.get_field(name)
+    return StrictCharField(
+        max_length=field.max_length,
+        required=required,
+        allow_blank=not required,
+        help_text=field.help_text or None,
+    )
+
+
+class AddressFieldsInputSerializer(StrictInputSerializer):
+    """The fields of an address as sent: a saved address's body, and an order's inline ``shipping_address``.
+
+    Types and lengths are checked field by field; the rest (ISO country code, the
+    phone read in that country and stored as E.164) by ``accounts.services.address_clean``,
+    whose verdict is reported on the field at fault.
+    """
+
+    full_name = _address_text("full_name", required=True)
+    line1 = _address_text("line1", required=True)
+    line2 = _address_text("line2", required=False)
+    city = _address_text("city", required=True)
+    postal_code = _address_text("postal_code", required=True)
+    region = _address_text("region", required=False)
+    country = StrictCharField(max_length=2, help_text="ISO 3166-1 alpha-2 code, for example US or DE.")
+    phone = StrictCharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text="Optional; stored in E.164 form (+14155552671). A national number is read in the country.",
+    )
+
+    def validate(self, attrs):
+        """Return the address as stored (``address_clean``); a partial update is checked by the service."""
+        if self.partial:
+            return attrs
+        try:
+            return services.address_clean(fields=attrs)
+        except InvalidInput as exc:
+            raise serializers.ValidationError({exc.field: [exc.message]}) from None
+
+
+class AddressInputSerializer(AddressFieldsInputSerializer):
+    """Body of ``POST`` and ``PATCH accounts/me/addresses/``: the address and whether it is the default."""
+
+    is_default = StrictBooleanField(
+        required=False, help_text="Make this your default address (the previous default stops being it)."
+    )
+
+    def validate(self, attrs):
+        """Validate the address fields; ``is_default`` passes through."""
+        is_default = attrs.pop("is_default", None)
+        attrs = super().validate(attrs)
+        if is_default is not None:
+            attrs["is_default"] = is_default
+        return attrs
+
+
+class AddressSerializer(serializers.ModelSerializer):
+    """A saved address: its id, the address fields (``services.ADDRESS_FIELDS``) and ``is_default``."""
+
+    id = id_field()
+    country = serializers.CharField(read_only=True, help_text="ISO 3166-1 alpha-2 code.")
+
+    class Meta:
+        model = Address
+        fields = ("id", *services.ADDRESS_FIELDS, "is_default")
         read_only_fields = fields

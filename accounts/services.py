@@ -1,4 +1,4 @@
-"""Accounts services: registration, login, token rotation and revocation, profile, the user row.
+"""Accounts services: registration, login, token rotation and revocation, profile, addresses, password reset.
 
 Every write to users, revoked tokens and failed-login counters goes through here
 (STYLE.md). The functions know nothing of HTTP: they raise the domain errors of
@@ -9,7 +9,9 @@ does, so both share one failure count and one way of issuing tokens.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -18,17 +20,20 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django_countries import countries
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts import throttles
 from accounts.models import (
+    Address,
     LoginFailureScope,
     RevokedToken,
     User,
     UserSession,
     normalize_email_address,
+    phone_normalize,
 )
 from accounts.tokens import TOKEN_VERSION_CLAIM, ShopRefreshToken, issue_token_pair
 from shop import errors, transactions
@@ -412,6 +417,135 @@ def login_failures_purge(*, now: datetime | None = None) -> int:
     """Delete counter rows that every policy's window has left; return how many."""
     window = max(settings.LOGIN_FAILURE_WINDOW, settings.REGISTRATION_WINDOW)
     return throttles.counters_purge(now=now or timezone.now(), window=window)
+
+
+# --- Addresses ------------------------------------------------------------------------
+
+# The fields of an address as customers send them and orders snapshot them.
+ADDRESS_FIELDS = ("full_name", "line1", "line2", "city", "postal_code", "region", "country", "phone")
+ADDRESS_OPTIONAL_FIELDS = frozenset({"line2", "region", "phone"})
+
+
+def address_clean(*, fields: Mapping[str, Any]) -> dict[str, str]:
+    """Return the address in ``fields`` validated and in its stored form, or raise InvalidInput.
+
+    Every name of :data:`ADDRESS_FIELDS` is read (a missing optional one is ""):
+    text is stripped and must fit its column; ``full_name``, ``line1``, ``city``,
+    ``postal_code`` and ``country`` are required; ``country`` is an ISO 3166-1
+    alpha-2 code (any case; stored upper-case); ``phone`` becomes E.164 (a national
+    number is read in ``country``). InvalidInput names the first field at fault.
+    """
+    cleaned: dict[str, str] = {}
+    for name in ADDRESS_FIELDS:
+        value = fields.get(name, "")
+        if not isinstance(value, str):
+            raise errors.InvalidInput("Must be a string.", field=name)
+        value = value.strip()
+        max_length = Address._meta.get_field(name).max_length
+        if len(value) > max_length:
+            raise errors.InvalidInput(
+                f"Ensure this field has no more than {max_length} characters.", field=name
+            )
+        if not value and name not in ADDRESS_OPTIONAL_FIELDS:
+            raise errors.InvalidInput("This field may not be blank.", field=name)
+        cleaned[name] = value
+    country = cleaned["country"].upper()
+    if len(country) != 2 or country not in countries:
+        raise errors.InvalidInput(
+            f"{cleaned['country']!r} is not an ISO 3166-1 alpha-2 country code (such as US or DE).",
+            field="country",
+        )
+    cleaned["country"] = country
+    try:
+        cleaned["phone"] = phone_normalize(cleaned["phone"], country=country)
+    except ValidationError as exc:
+        raise errors.InvalidInput(exc.messages[0], field="phone") from None
+    return cleaned
+
+
+def address_create(*, user: User, fields: Mapping[str, Any], is_default: bool = False) -> Address:
+    """Save a new address for ``user`` (validated by :func:`address_clean`) and return it.
+
+    A customer keeps at most ``ADDRESSES_PER_CUSTOMER`` addresses (Conflict
+    ``address_limit_reached`` beyond). The first address becomes the default;
+    ``is_default`` makes a later one the default, in the same operation.
+    """
+    cleaned = address_clean(fields=fields)
+
+    def create() -> Address:
+        count = Address.objects.filter(customer_id=user.pk).count()
+        if count >= settings.ADDRESSES_PER_CUSTOMER:
+            raise errors.Conflict(
+                f"You have {count} saved addresses, the most a customer may keep; delete one first.",
+                code="address_limit_reached",
+            )
+        address = Address.objects.create(customer=user, is_default=False, **cleaned)
+        transactions.on_failure(f"address {address.pk}", Address.objects.filter(pk=address.pk).delete)
+        if is_default or count == 0:
+            _address_default_set(address=address)
+            address.is_default = True
+        return address
+
+    return transactions.run(create)
+
+
+def address_update(*, address: Address, fields: Mapping[str, Any], is_default: bool | None = None) -> Address:
+    """Change the given fields of ``address`` (the rest stay) and return it.
+
+    The result is validated as a whole (:func:`address_clean`: the phone is read in
+    the new country). ``is_default=True`` makes it the default (the previous one
+    stops being it); ``False`` only clears its own flag.
+    """
+    current = address_snapshot(address=address)
+    cleaned = address_clean(fields={**current, **fields})
+
+    def update() -> None:
+        Address.objects.filter(pk=address.pk).update(**cleaned)
+        if is_default:
+            _address_default_set(address=address)
+        elif is_default is False:
+            Address.objects.filter(pk=address.pk).update(is_default=False)
+
+    transactions.run(update)
+    for name, value in cleaned.items():
+        setattr(address, name, value)
+    if is_default is not None:
+        address.is_default = is_default
+    return address
+
+
+def _address_default_set(*, address: Address) -> None:
+    """Make ``address`` its customer's only default: clear the others, then set it.
+
+    The partial unique index (one default per customer) decides between two
+    concurrent switches: the loser's write fails, and is rerun inside a MongoDB
+    transaction or tried again here.
+    """
+    for _attempt in range(3):
+        Address.objects.filter(customer_id=address.customer_id, is_default=True).exclude(
+            pk=address.pk
+        ).update(is_default=False)
+        try:
+            with transaction.atomic():
+                Address.objects.filter(pk=address.pk).update(is_default=True)
+        except IntegrityError as exc:
+            transactions.rerun_if_in_transaction(exc)
+            continue
+        return
+    raise errors.Conflict(
+        "The default address changed meanwhile; try again.", code="address_default_conflict"
+    )
+
+
+def address_delete(*, address: Address) -> None:
+    """Delete a saved address; orders placed with it keep their copy."""
+    Address.objects.filter(pk=address.pk).delete()
+
+
+def address_snapshot(*, address: Address) -> dict[str, str]:
+    """Return the copy of ``address`` an order keeps (the address fields, without id and default flag)."""
+    # str(): django-countries gives the country as a Country object; its str() is the code.
+    return {name: str(getattr(address, name)) for name in ADDRESS_FIELDS}
 
 
 # --- Import from the original service ----------------------------------------------

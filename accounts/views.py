@@ -1,7 +1,8 @@
 """The accounts API (API.md "Accounts and tokens"): token endpoints and the account viewset.
 
 The token endpoints (``auth/...``) are plain views on simplejwt's base, as the token
-layer has them; the caller's account (``accounts/me/``) is a viewset on the router.
+layer has them; the caller's account (``accounts/me/``) and saved addresses
+(``accounts/me/addresses/``) are viewsets on the router.
 Both are thin: an input serializer, one service, an output serializer.
 """
 
@@ -17,8 +18,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenViewBase
 
-from accounts import schema, services
+from accounts import schema, selectors, services
+from accounts.models import Address
 from accounts.serializers import (
+    AddressInputSerializer,
+    AddressSerializer,
     PasswordChangeInputSerializer,
     ProfileSerializer,
     ProfileUpdateInputSerializer,
@@ -190,3 +194,64 @@ class AccountViewSet(ShopViewSet):
         )
         end_session(request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    list=schema.ADDRESS_LIST,
+    create=schema.ADDRESS_CREATE,
+    retrieve=schema.ADDRESS_RETRIEVE,
+    partial_update=schema.ADDRESS_UPDATE,
+    destroy=schema.ADDRESS_DELETE,
+)
+class AddressViewSet(ShopViewSet):
+    """Your saved addresses, to ship orders to.
+
+    Save one with your name, street, city, postal code and country (an ISO code such as
+    US or DE); the phone is optional. Your first address is the default; place an order
+    with "shipping_address_id" set to one of these, or send the address itself.
+    """
+
+    list_name = "Your addresses"
+    detail_name = "Address"
+    permission_classes = (IsAuthenticated,)
+    serializer_class = AddressSerializer
+    input_serializers = {"create": AddressInputSerializer, "partial_update": AddressInputSerializer}
+    lookup_url_kwarg = "address_id"
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    # For the OpenAPI generator only; requests read through accounts.selectors.
+    queryset = Address.objects.none()
+
+    def list(self, request):
+        """Return the caller's addresses as a plain list (a customer has few)."""
+        addresses = selectors.address_list(user=request.user)
+        return Response(AddressSerializer(addresses, many=True).data)
+
+    def create(self, request):
+        """Save a new address (201)."""
+        data = dict(validated_input(AddressInputSerializer, request.data))
+        is_default = data.pop("is_default", False)
+        address = services.address_create(user=request.user, fields=data, is_default=is_default)
+        return Response(AddressSerializer(address).data, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request, address_id: str):
+        """Return one of the caller's addresses (someone else's: 404)."""
+        return Response(
+            AddressSerializer(selectors.address_get(user=request.user, address_id=address_id)).data
+        )
+
+    def partial_update(self, request, address_id: str):
+        """Change the fields sent and return the address."""
+        address = selectors.address_get(user=request.user, address_id=address_id)
+        data = dict(validated_input(AddressInputSerializer, request.data, partial=True))
+        is_default = data.pop("is_default", None)
+        address = services.address_update(address=address, fields=data, is_default=is_default)
+        return Response(AddressSerializer(address).data)
+
+    def destroy(self, request, address_id: str):
+        """Delete one of the caller's addresses (204)."""
+        services.address_delete(address=selectors.address_get(user=request.user, address_id=address_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def get_form_example(self, action: str | None):
+        """Start the new-address form from the documented example."""
+        return schema.ADDRESS_FIELDS_EXAMPLE if action == "create" else None

@@ -14,3 +14,14 @@ BENCH_CUSTOMER_ORDERS = 100
 BENCH_CATEGORY_SLUG = "bench"
 BENCH_PRODUCT_COUNT = 50
 BENCH_PRODUCT_STOCK = 1_000_000_000
+# Where every seeded order ships to: an address snapshot as v1 orders carry one.
+BENCH_SHIPPING_ADDRESS = {
+    "full_name": "Bench Customer",
+    "line1": "1 Market Street",
+    "line2": "Suite 200",
+    "city": "San Francisco",
+    "postal_code": "94105",
+    "region": "CA",
+    "country": "US",
+    "phone": "+14155552671",
+}

@@ -54,11 +54,13 @@ from bench.constants import (
     BENCH_PASSWORD,
     BENCH_PRODUCT_COUNT,
     BENCH_PRODUCT_STOCK,
+    BENCH_SHIPPING_ADDRESS,
     BENCH_STAFF_EMAIL,
     BENCH_WRITER_EMAIL,
 )
 from catalog.models import Category, Product
 from orders.models import Actor, Order, OrderLine, OrderStatus, OrderStatusChange
+from orders.services import FIRST_ORDER_NUMBER
 from shop.progress import ProgressBar
 
 # Line positions as orders.services numbers them (the first line is 1).
@@ -202,7 +204,11 @@ class Command(BaseCommand):
                     else rng.choice(self.customer_ids)
                 )
                 order, order_lines, moves = self.build_order(
-                    rng=rng, customer_id=customer, created=created, now=now
+                    rng=rng,
+                    customer_id=customer,
+                    created=created,
+                    now=now,
+                    number=FIRST_ORDER_NUMBER + number,
                 )
                 orders.append(order)
                 lines.append(order_lines)
@@ -223,8 +229,8 @@ class Command(BaseCommand):
         bar.finish()
         return rows
 
-    def build_order(self, *, rng: random.Random, customer_id, created, now):
-        """Return an unsaved order, its lines and its status history, all consistent."""
+    def build_order(self, *, rng: random.Random, customer_id, created, now, number: int):
+        """Return an unsaved order numbered ``number``, its lines and its status history, all consistent."""
         picked = rng.sample(self.products, weighted(rng, LINE_COUNT_WEIGHTS))
         lines = []
         total = Decimal("0.00")
@@ -272,7 +278,9 @@ class Command(BaseCommand):
                 )
         order = Order(
             customer_id=customer_id,
+            number=number,
             status=moves[-1].to_status,
+            shipping_address=BENCH_SHIPPING_ADDRESS,
             total=total,
             currency=settings.SHOP_CURRENCY,
             created_at=created,

@@ -31,15 +31,27 @@ class Order(models.Model):
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
     )
+    # The human-readable order number (digits, from FIRST_ORDER_NUMBER up), allocated by
+    # orders.services inside the order's write; what customers and staff quote.
+    number = models.PositiveBigIntegerField(unique=True, editable=False)
     status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.IN_PROGRESS)
     total = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Where the order goes: a copy of the address fields taken when it was placed
+    # (accounts.Address without id and default flag), so later edits of a saved address
+    # do not change it. Null for orders placed through the legacy routes.
+    shipping_address = models.JSONField(null=True, blank=True, editable=False)
+    # The customer's note to the shop (at most ORDER_NOTE_MAX_LENGTH characters).
+    note = models.TextField(blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
+            # The next number (the highest so far) and the admin's search by number; the
+            # unique index is partial on MongoDB and serves neither (see accounts.User.Meta).
+            models.Index(fields=["-number"], name="orders_number_desc"),
             models.Index(fields=["customer", "-created_at", "-id"], name="orders_customer_newest"),
             models.Index(
                 fields=["customer", "status", "-created_at", "-id"], name="orders_customer_status_newest"
@@ -49,7 +61,7 @@ class Order(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Order {self.pk} ({self.status})"
+        return f"Order {self.number} ({self.status})"
 
 
 class OrderLine(models.Model):

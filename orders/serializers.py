@@ -7,7 +7,9 @@ from datetime import UTC
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from accounts.serializers import AddressFieldsInputSerializer
 from orders.models import Actor, OrderStatus
+from orders.services import ORDER_NOTE_MAX_LENGTH, SHIPPING_ADDRESS_FIELD
 from shop.api.serializers import (
     MoneyField,
     StrictCharField,
@@ -31,9 +33,45 @@ class OrderItemInputSerializer(StrictInputSerializer):
 
 
 class OrderCreateInputSerializer(StrictInputSerializer):
-    """The body of ``POST /api/v1/orders/``."""
+    """The body of ``POST /api/v1/orders/``: the lines, where they go, and a note.
+
+    Exactly one of ``shipping_address`` (the address itself) and
+    ``shipping_address_id`` (one of the customer's saved addresses): neither or both
+    is a 400 on ``shipping_address``. Whether the id is the customer's is the
+    service's to say (400 on ``shipping_address_id``).
+    """
 
     items = OrderItemInputSerializer(many=True)
+    shipping_address = AddressFieldsInputSerializer(
+        required=False, help_text="Where the order goes; or send shipping_address_id instead."
+    )
+    shipping_address_id = StrictCharField(
+        max_length=64,
+        trim_whitespace=False,
+        required=False,
+        help_text="The id of one of your saved addresses; or send shipping_address instead.",
+    )
+    note = StrictCharField(
+        max_length=ORDER_NOTE_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A note to the shop (delivery instructions, a gift message).",
+    )
+
+    def validate(self, attrs):
+        """Require exactly one of ``shipping_address`` and ``shipping_address_id``."""
+        given = [name for name in (SHIPPING_ADDRESS_FIELD, "shipping_address_id") if name in attrs]
+        if len(given) != 1:
+            raise serializers.ValidationError(
+                {
+                    SHIPPING_ADDRESS_FIELD: [
+                        "Send exactly one of shipping_address (the address) and shipping_address_id "
+                        "(one of your saved addresses)."
+                    ]
+                }
+            )
+        return attrs
 
 
 class OrderStatusInputSerializer(StrictInputSerializer):
@@ -111,6 +149,30 @@ def history_row_render(row) -> dict:
     }
 
 
+class ShippingAddressSerializer(serializers.Serializer):
+    """The address an order ships to: the address fields as they were when it was placed."""
+
+    full_name = serializers.CharField(read_only=True)
+    line1 = serializers.CharField(read_only=True)
+    line2 = serializers.CharField(read_only=True)
+    city = serializers.CharField(read_only=True)
+    postal_code = serializers.CharField(read_only=True)
+    region = serializers.CharField(read_only=True)
+    country = serializers.CharField(read_only=True, help_text="ISO 3166-1 alpha-2 code.")
+    phone = serializers.CharField(read_only=True, help_text="E.164, or empty.")
+
+    def to_representation(self, snapshot):
+        """Render an order's address snapshot."""
+        return shipping_address_render(snapshot)
+
+
+def shipping_address_render(snapshot: dict | None) -> dict | None:
+    """Render an order's address snapshot (every field, "" for one it lacks), or None."""
+    if snapshot is None:
+        return None
+    return {name: snapshot.get(name, "") for name in ShippingAddressSerializer._declared_fields}
+
+
 class OrderLinksSerializer(serializers.Serializer):
     """Where an order and its actions are (staff only)."""
 
@@ -133,10 +195,19 @@ class OrderSerializer(serializers.Serializer):
     """
 
     id = id_field()
+    number = serializers.CharField(
+        read_only=True, help_text="The order number to quote: digits, unique, increasing from 1001."
+    )
     status = serializers.ChoiceField(choices=OrderStatus.choices, read_only=True)
     items = OrderLineSerializer(many=True, read_only=True)
     total = MoneyField()
     currency = serializers.CharField(read_only=True)
+    shipping_address = ShippingAddressSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="Where the order goes, as it was when the order was placed (null: a legacy order).",
+    )
+    note = serializers.CharField(read_only=True, help_text="The customer's note (empty when none).")
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
     history = OrderStatusChangeSerializer(many=True, read_only=True)
@@ -151,10 +222,13 @@ class OrderSerializer(serializers.Serializer):
         """Render ``order`` with its attached ``item_rows`` and ``history_rows`` (and staff's extras)."""
         data = {
             "id": str(order.pk),
+            "number": str(order.number),
             "status": order.status,
             "items": [line_row_render(row) for row in order.item_rows],
             "total": money(order.total),
             "currency": order.currency,
+            "shipping_address": shipping_address_render(order.shipping_address),
+            "note": order.note,
             "created_at": timestamp(order.created_at),
             "updated_at": timestamp(order.updated_at),
             "history": [history_row_render(row) for row in order.history_rows],

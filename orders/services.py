@@ -1,8 +1,9 @@
 """Order services: the only code that writes orders, lines, history and idempotency records.
 
-* :func:`order_create` validates everything first, snapshots prices, reserves stock
-  for every line with conditional single-document updates (all or nothing, with
-  compensation), then writes the order, its lines and its first history entry.
+* :func:`order_create` validates everything first, snapshots prices and the shipping
+  address, reserves stock for every line with conditional single-document updates
+  (all or nothing, with compensation), then writes the order under the next order
+  number (:func:`order_number_next`), its lines and its first history entry.
 * :func:`order_set_status` is the one function that moves an order's status: the
   legal moves are data (:data:`ORDER_TRANSITIONS`, django-oscar's pipeline), the move
   is a conditional update on the old status (two concurrent moves cannot both win),
@@ -37,6 +38,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts import selectors as account_selectors
+from accounts import services as account_services
 from accounts.models import User
 from catalog.models import Product
 from catalog.services import product_stock_release, product_stock_reserve
@@ -48,9 +51,9 @@ from orders.errors import (
     InvalidTransition,
 )
 from orders.models import Actor, IdempotencyRecord, Order, OrderLine, OrderStatus, OrderStatusChange
-from shop import transactions
+from shop import errors, transactions
 from shop.db import primary_key_parse, unique_row
-from shop.errors import InvalidInput, NotAuthenticated
+from shop.errors import InvalidInput, NotAuthenticated, NotFound
 
 # The status machine as data: each status maps to the statuses it may move to.
 ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -73,6 +76,15 @@ IDEMPOTENCY_WINDOW = timedelta(hours=24)
 IDEMPOTENCY_ABANDONED_CLAIM = timedelta(minutes=10)
 
 ITEMS_FIELD = "items"
+SHIPPING_ADDRESS_FIELD = "shipping_address"
+SHIPPING_ADDRESS_ID_FIELD = "shipping_address_id"
+NOTE_FIELD = "note"
+ORDER_NOTE_MAX_LENGTH = 500
+
+# Order numbers are digits, unique and increasing, from this one (API.md).
+FIRST_ORDER_NUMBER = 1001
+# How often an insert that lost its number to a concurrent order takes the next one.
+ORDER_NUMBER_ATTEMPTS = 5
 
 
 def order_actor(*, user) -> str:
@@ -105,6 +117,9 @@ def order_create(
     *,
     customer,
     items: Iterable[Mapping[str, Any]],
+    shipping_address: Mapping[str, Any] | None = None,
+    shipping_address_id=None,
+    note: str = "",
     idempotency_key: str | None = None,
     request_fingerprint: str | None = None,
 ) -> Order:
@@ -112,14 +127,21 @@ def order_create(
 
     Validation comes first (1 to 50 lines as sent; the same product twice is
     merged; each merged quantity 1 to 1000; every product known and active:
-    otherwise ``InvalidInput`` on ``items``). Then, as one business operation
+    otherwise ``InvalidInput`` on ``items``). The order ships to ``shipping_address``
+    (the address fields, checked by ``accounts.services.address_clean``) or to the
+    customer's saved address ``shipping_address_id`` (someone else's, or an unknown
+    id: InvalidInput on ``shipping_address_id``), copied so that later edits of the
+    saved address do not change the order; both at once is InvalidInput on
+    ``shipping_address``, neither an order without an address (the legacy routes';
+    the v1 API requires one). ``note`` is the customer's note (at most 500
+    characters, else InvalidInput on ``note``). Then, as one business operation
     (``shop.transactions.run``): the idempotency key is claimed, stock is reserved
     for every line in product-id order, all or nothing (``InsufficientStock``
     naming every short product), and the order, its lines and the first history
     entry are written.
 
     With ``idempotency_key`` a repeat of the same request (same
-    ``request_fingerprint``, by default the fingerprint of ``items``) within 24 hours
+    ``request_fingerprint``, by default the fingerprint of the fields given) within 24 hours
     returns the order the first request created, without reserving anything; a
     different request with the key raises ``IdempotencyKeyReused``; a repeat while
     the first still runs raises ``IdempotencyKeyInProgress``. A failed request
@@ -127,10 +149,22 @@ def order_create(
     """
     if isinstance(items, tuple):
         items = list(items)
+    address = shipping_address_resolve(
+        customer=customer, shipping_address=shipping_address, shipping_address_id=shipping_address_id
+    )
+    note = order_note_clean(note)
     fingerprint = None
     if idempotency_key is not None:
         idempotency_key_validate(key=idempotency_key)
-        fingerprint = request_fingerprint or idempotency_fingerprint(body={ITEMS_FIELD: items})
+        body = {
+            ITEMS_FIELD: items,
+            SHIPPING_ADDRESS_FIELD: shipping_address,
+            SHIPPING_ADDRESS_ID_FIELD: shipping_address_id,
+            NOTE_FIELD: note,
+        }
+        fingerprint = request_fingerprint or idempotency_fingerprint(
+            body={name: value for name, value in body.items() if value not in (None, "")}
+        )
 
     def place() -> Order:
         record = None
@@ -143,7 +177,7 @@ def order_create(
         total = sum((line.line_total for line in lines), Decimal("0.00"))
         if total > MAX_AMOUNT:
             raise InvalidInput("The order total is too large; order fewer units.", field=ITEMS_FIELD)
-        order = _order_write(customer=customer, lines=lines, total=total)
+        order = _order_write(customer=customer, lines=lines, total=total, shipping_address=address, note=note)
         if record is not None:
             IdempotencyRecord.objects.filter(pk=record.pk).update(order=order)
         if not customer_orders_version_bump(customer_id=customer.pk):
@@ -154,7 +188,92 @@ def order_create(
     return transactions.run(place)
 
 
-def _order_write(*, customer, lines: list[_Line], total: Decimal) -> Order:
+def shipping_address_resolve(
+    *, customer, shipping_address: Mapping[str, Any] | None, shipping_address_id
+) -> dict[str, str] | None:
+    """Return the address an order of ``customer`` ships to, as the order keeps it (or None).
+
+    At most one of ``shipping_address`` (the address fields) and
+    ``shipping_address_id`` (one of the customer's saved addresses). InvalidInput on
+    ``shipping_address`` for both, or for an inline address that
+    ``accounts.services.address_clean`` refuses (the message names the field); on
+    ``shipping_address_id`` for an id that is not one of the customer's addresses.
+    """
+    if shipping_address is not None and shipping_address_id is not None:
+        raise InvalidInput(
+            "Send either shipping_address or shipping_address_id, not both.", field=SHIPPING_ADDRESS_FIELD
+        )
+    if shipping_address is not None:
+        if not isinstance(shipping_address, Mapping):
+            raise InvalidInput("Expected an object with the address fields.", field=SHIPPING_ADDRESS_FIELD)
+        try:
+            return account_services.address_clean(fields=shipping_address)
+        except InvalidInput as exc:
+            raise InvalidInput(f"{exc.field}: {exc.message}", field=SHIPPING_ADDRESS_FIELD) from None
+    if shipping_address_id is not None:
+        try:
+            saved = account_selectors.address_get(user=customer, address_id=shipping_address_id)
+        except NotFound:
+            raise InvalidInput(
+                f"Unknown address {shipping_address_id!r}: use the id of one of your saved addresses.",
+                field=SHIPPING_ADDRESS_ID_FIELD,
+            ) from None
+        return account_services.address_snapshot(address=saved)
+    return None
+
+
+def order_note_clean(note) -> str:
+    """Return the customer's note stripped; InvalidInput on ``note`` unless a string of at most 500 chars."""
+    if note is None:
+        return ""
+    if not isinstance(note, str):
+        raise InvalidInput("The note must be a string.", field=NOTE_FIELD)
+    note = note.strip()
+    if len(note) > ORDER_NOTE_MAX_LENGTH:
+        raise InvalidInput(
+            f"The note has at most {ORDER_NOTE_MAX_LENGTH} characters; got {len(note)}.", field=NOTE_FIELD
+        )
+    return note
+
+
+def order_number_next() -> int:
+    """Return the number the next order gets: one more than the highest so far (from 1001).
+
+    A read of the first entry of the ``-number`` index. Two orders placed at once may
+    read the same number; the unique index lets only one of them keep it
+    (:func:`_order_insert`).
+    """
+    highest = Order.objects.order_by("-number").values_list("number", flat=True).first()
+    return max(highest or 0, FIRST_ORDER_NUMBER - 1) + 1
+
+
+def _order_insert(**fields) -> Order:
+    """Insert an order under the next free number and return it.
+
+    The number is allocated inside the order's own write: if a concurrent order took
+    it first, the unique index refuses the insert; inside a MongoDB transaction that
+    reruns the whole operation (``shop.transactions.rerun_if_in_transaction``), on SQL
+    and without a transaction the insert takes the next number. On SQLite the
+    operation already holds the write lock (its stock reservations came first), so
+    orders are numbered one after another.
+    """
+    for _attempt in range(ORDER_NUMBER_ATTEMPTS):
+        number = order_number_next()
+        try:
+            # A savepoint on SQL, so a duplicate number does not break the order's transaction.
+            with transaction.atomic():
+                return Order.objects.create(number=number, **fields)
+        except IntegrityError as exc:
+            transactions.rerun_if_in_transaction(exc)
+            if Order.objects.filter(number=number).exists():
+                continue  # Taken meanwhile: take the next one.
+            raise
+    raise errors.TransactionConflict()
+
+
+def _order_write(
+    *, customer, lines: list[_Line], total: Decimal, shipping_address: dict | None, note: str
+) -> Order:
     """Reserve the stock of ``lines`` and write the order, its lines and its creation entry.
 
     Part of :func:`order_create`'s operation: without a transaction, each write
@@ -162,11 +281,13 @@ def _order_write(*, customer, lines: list[_Line], total: Decimal) -> Order:
     """
     stock_reserve_all(lines={line.product.pk: line.quantity for line in lines})
     now = timezone.now()
-    order = Order.objects.create(
+    order = _order_insert(
         customer=customer,
         status=OrderStatus.IN_PROGRESS,
         total=total,
         currency=settings.SHOP_CURRENCY,
+        shipping_address=shipping_address,
+        note=note,
         created_at=now,
         updated_at=now,
     )
@@ -515,7 +636,7 @@ def order_import(
     now = timezone.now()
 
     def write() -> Order:
-        order = Order.objects.create(
+        order = _order_insert(
             pk=order_id,
             customer=customer,
             status=status,

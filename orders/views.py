@@ -79,13 +79,16 @@ class OrderViewSet(ShopViewSet):
 
     def create(self, request):
         """Place an order; with an Idempotency-Key a repeat returns the first order."""
-        items = validated_input(OrderCreateInputSerializer, request.data)["items"]
+        data = validated_input(OrderCreateInputSerializer, request.data)
         key = request.headers.get(IDEMPOTENCY_KEY_HEADER)
         # The body as sent, so "equal as parsed JSON" is what counts, not the coerced values.
         fingerprint = services.idempotency_fingerprint(body=request.data) if key is not None else None
         order = services.order_create(
             customer=request.user,
-            items=items,
+            items=data["items"],
+            shipping_address=data.get("shipping_address"),
+            shipping_address_id=data.get("shipping_address_id"),
+            note=data["note"],
             idempotency_key=key,
             request_fingerprint=fingerprint,
         )

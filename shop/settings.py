@@ -88,6 +88,7 @@ THIRD_PARTY_APPS = [
     "drf_spectacular_sidecar",
     # CORS for storefronts on other origins (see "CORS" below).
     "corsheaders",
+    "django_countries",
 ]
 LOCAL_APPS = [
     "accounts",
@@ -204,6 +205,26 @@ STORAGES = {
 SHOP_CURRENCY = env_str("SHOP_CURRENCY", "USD").upper()
 if len(SHOP_CURRENCY) != 3 or not SHOP_CURRENCY.isalpha():
     raise ConfigurationError(f"SHOP_CURRENCY must be an ISO 4217 code such as USD, got {SHOP_CURRENCY!r}")
+# How many saved addresses one customer may keep (API.md "Addresses").
+ADDRESSES_PER_CUSTOMER = env_int("ADDRESSES_PER_CUSTOMER", 20, minimum=1)
+
+# --- Password reset -----------------------------------------------------------------
+
+# The link mailed to a customer who asked for a new password: the storefront's page that
+# reads {uid} and {token} and posts them with the new password to
+# /api/v1/auth/password-reset/confirm/. The default is the browsable API's confirm page.
+PASSWORD_RESET_URL = env_str(
+    "PASSWORD_RESET_URL", "http://127.0.0.1:8000/api/v1/auth/password-reset/confirm/?uid={uid}&token={token}"
+)
+if "{uid}" not in PASSWORD_RESET_URL or "{token}" not in PASSWORD_RESET_URL:
+    raise ConfigurationError(
+        f"PASSWORD_RESET_URL must contain {{uid}} and {{token}}, got {PASSWORD_RESET_URL!r}"
+    )
+# Seconds a reset link stays valid (Django's default_token_generator reads this).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600, minimum=60)
+# Reset requests per email address, and per client address (ten times as many), within the window.
+PASSWORD_RESET_LIMIT = env_int("PASSWORD_RESET_LIMIT", 3, minimum=1)
+PASSWORD_RESET_WINDOW = timedelta(minutes=env_int("PASSWORD_RESET_WINDOW_MINUTES", 60, minimum=1))
 
 # --- Caching --------------------------------------------------------------------
 

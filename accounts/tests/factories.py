@@ -2,7 +2,7 @@
 
 import factory
 
-from accounts.models import User
+from accounts.models import Address, User
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple-42"
 
@@ -21,3 +21,21 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):
         password = kwargs.pop("password", DEFAULT_PASSWORD)
         return model_class.objects.create_user(*args, password=password, **kwargs)
+
+
+class AddressFactory(factory.django.DjangoModelFactory):
+    """A saved address of a new customer (pass ``customer=`` for someone's)."""
+
+    class Meta:
+        model = Address
+
+    customer = factory.SubFactory(UserFactory)
+    full_name = "Ann Lee"
+    line1 = factory.Sequence(lambda n: f"{n + 1} Market Street")
+    line2 = ""
+    city = "San Francisco"
+    postal_code = "94105"
+    region = "CA"
+    country = "US"
+    phone = "+14155552671"
+    is_default = False

@@ -21,6 +21,7 @@ from bench.constants import (
 from bench.dataset import Command
 from catalog.models import Product
 from orders.models import Order, OrderLine, OrderStatusChange
+from orders.tests.factories import SHIPPING_ADDRESS
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +97,9 @@ def test_bench_products_have_huge_stock_and_take_new_orders_through_the_api():
     client = logged_in(BENCH_WRITER_EMAIL)
 
     response = client.post(
-        "/api/v1/orders/", {"items": [{"product": str(product.pk), "quantity": 3}]}, format="json"
+        "/api/v1/orders/",
+        {"shipping_address": SHIPPING_ADDRESS, "items": [{"product": str(product.pk), "quantity": 3}]},
+        format="json",
     )
 
     assert response.status_code == 201, response.content

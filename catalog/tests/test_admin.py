@@ -42,7 +42,7 @@ def list_edit(admin_client, product, *, price, stock, seen_stock):
 
 
 def order_of(product):
-    order = Order.objects.create(total=product.price, currency="USD")
+    order = Order.objects.create(number=1001, total=product.price, currency="USD")
     OrderLine.objects.create(
         order=order,
         product=product,

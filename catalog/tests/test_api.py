@@ -372,7 +372,7 @@ def test_staff_delete_deactivates_an_ordered_product(staff_client, api_client):
     from orders.models import Order, OrderLine
 
     product = ProductFactory()
-    order = Order.objects.create(total=Decimal("10.00"), currency="USD")
+    order = Order.objects.create(number=1001, total=Decimal("10.00"), currency="USD")
     OrderLine.objects.create(
         order=order,
         product=product,

@@ -202,7 +202,7 @@ def test_product_delete_deactivates_an_ordered_product():
     from orders.models import Order, OrderLine
 
     product = ProductFactory(price="2.00")
-    order = Order.objects.create(total=Decimal("2.00"), currency="USD")
+    order = Order.objects.create(number=1001, total=Decimal("2.00"), currency="USD")
     OrderLine.objects.create(
         order=order,
         product=product,
@@ -256,7 +256,7 @@ def test_an_order_placed_after_the_check_still_ends_in_deactivation(monkeypatch)
     from orders.models import Order, OrderLine
 
     product = ProductFactory()
-    order = Order.objects.create(total=product.price, currency="USD")
+    order = Order.objects.create(number=1001, total=product.price, currency="USD")
     OrderLine.objects.create(
         order=order,
         product=product,

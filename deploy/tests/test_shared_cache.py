@@ -20,7 +20,7 @@ from conftest import bearer_client
 from deploy.stack import Gunicorn, manage
 from deploy.tests.client import Endpoint
 from deploy.tests.conftest import base_environment, free_port, fresh_database
-from orders.tests.factories import OrderFactory
+from orders.tests.factories import SHIPPING_ADDRESS, OrderFactory
 from shop.config import redis_cache
 
 pytestmark = pytest.mark.redis
@@ -136,7 +136,11 @@ def customer_token(machine: Machine) -> str:
 
 
 def place_order(machine: Machine, token: str, product: str) -> str:
-    answer = machine.post(ORDERS, {"items": [{"product": product, "quantity": 1}]}, token=token)
+    answer = machine.post(
+        ORDERS,
+        {"shipping_address": SHIPPING_ADDRESS, "items": [{"product": product, "quantity": 1}]},
+        token=token,
+    )
     assert answer.status == 201, answer.body
     return answer.json()["id"]
 

@@ -28,6 +28,7 @@ import pytest
 from deploy.stack import Stack, StackError, manage, nginx_binary
 from deploy.tests.client import Endpoint, SlowClient
 from deploy.tests.conftest import base_environment, free_port, fresh_database
+from orders.tests.factories import SHIPPING_ADDRESS
 from shop.testing.components import component_required
 
 pytestmark = pytest.mark.stack
@@ -173,7 +174,11 @@ def test_the_api_works_through_the_proxy(live):
     token = register_and_login(live.https, unique_email("api"))
     phone = product_id(live.https, "Phone")
 
-    placed = live.https.post("/api/v1/orders/", {"items": [{"product": phone, "quantity": 2}]}, token=token)
+    placed = live.https.post(
+        "/api/v1/orders/",
+        {"shipping_address": SHIPPING_ADDRESS, "items": [{"product": phone, "quantity": 2}]},
+        token=token,
+    )
     listed = live.https.get("/api/v1/orders/", token=token)
 
     assert placed.status == 201
@@ -401,7 +406,7 @@ class Burst:
     unresolved: list[str]  # keys given up on (the claim of a killed request, 10 minutes)
 
     def place(self, key: str) -> None:
-        body = {"items": [{"product": self.product, "quantity": 1}]}
+        body = {"shipping_address": SHIPPING_ADDRESS, "items": [{"product": self.product, "quantity": 1}]}
         for _attempt in range(30):
             try:
                 answer = self.endpoint.post(

@@ -56,3 +56,16 @@ class OrderFactory(factory.Factory):
     @classmethod
     def _build(cls, model_class, *args, **kwargs):
         raise NotImplementedError("Orders exist only through order_create; use OrderFactory() (create).")
+
+
+# Where the test orders placed through the v1 API ship to (API.md "Orders: shipping, number, note").
+SHIPPING_ADDRESS = {
+    "full_name": "Ann Lee",
+    "line1": "1 Market Street",
+    "line2": "",
+    "city": "San Francisco",
+    "postal_code": "94105",
+    "region": "CA",
+    "country": "US",
+    "phone": "",
+}

@@ -10,12 +10,24 @@ from catalog.models import Product
 from catalog.tests.factories import ProductFactory
 from conftest import bearer_client
 from orders.models import Order, OrderStatus
-from orders.tests.factories import OrderFactory
+from orders.tests.factories import SHIPPING_ADDRESS, OrderFactory
 
 pytestmark = pytest.mark.django_db
 
 ORDERS = "/api/v1/orders/"
-ORDER_KEYS = {"id", "status", "items", "total", "currency", "created_at", "updated_at", "history"}
+ORDER_KEYS = {
+    "id",
+    "number",
+    "status",
+    "items",
+    "total",
+    "currency",
+    "shipping_address",
+    "note",
+    "created_at",
+    "updated_at",
+    "history",
+}
 ITEM_KEYS = {"product", "sku", "name", "unit_price", "quantity", "line_total"}
 HISTORY_KEYS = {"from_status", "to_status", "changed_at", "changed_by"}
 
@@ -25,7 +37,10 @@ def stock_of(product) -> int:
 
 
 def place(client, *items, **headers):
-    body = {"items": [{"product": str(product.pk), "quantity": quantity} for product, quantity in items]}
+    body = {
+        "shipping_address": SHIPPING_ADDRESS,
+        "items": [{"product": str(product.pk), "quantity": quantity} for product, quantity in items],
+    }
     return client.post(ORDERS, body, format="json", **headers)
 
 
@@ -83,7 +98,10 @@ def test_create_answers_201_with_the_order_representation(customer_client):
 def test_create_merges_duplicate_products(customer_client):
     product = ProductFactory(stock=10)
     pk = str(product.pk)
-    body = {"items": [{"product": pk, "quantity": 2}, {"product": pk, "quantity": 3}]}
+    body = {
+        "shipping_address": SHIPPING_ADDRESS,
+        "items": [{"product": pk, "quantity": 2}, {"product": pk, "quantity": 3}],
+    }
     response = customer_client.post(ORDERS, body, format="json")
     assert response.status_code == 201
     assert [(i["product"], i["quantity"]) for i in response.json()["items"]] == [(str(product.pk), 5)]
@@ -104,7 +122,9 @@ def test_create_takes_ids_as_strings_and_quantities_as_json_integers_only(custom
     product = ProductFactory(stock=10)
     fields = {"PLACEHOLDER": str(product.pk), "PLACEHOLDER_INT": product.pk}
     item = {key: fields.get(value, value) if isinstance(value, str) else value for key, value in item.items()}
-    response = customer_client.post(ORDERS, {"items": [item]}, format="json")
+    response = customer_client.post(
+        ORDERS, {"shipping_address": SHIPPING_ADDRESS, "items": [item]}, format="json"
+    )
     assert response.status_code == 400
     assert "items" in response.json()
     assert stock_of(product) == 10
@@ -181,7 +201,9 @@ def test_create_refuses_bad_items_with_400_on_items_and_reserves_nothing(custome
             return {k: substitute(v) for k, v in value.items()}
         return value
 
-    response = customer_client.post(ORDERS, {"items": substitute(items)}, format="json")
+    response = customer_client.post(
+        ORDERS, {"shipping_address": SHIPPING_ADDRESS, "items": substitute(items)}, format="json"
+    )
 
     assert response.status_code == 400, response.content
     assert "items" in response.json()
@@ -200,7 +222,11 @@ def test_create_refuses_an_inactive_product_with_400_on_items(customer_client):
 @pytest.mark.parametrize("field", ["status", "total", "customer", "currency"])
 def test_create_refuses_unknown_and_server_owned_fields(customer_client, field):
     product = ProductFactory()
-    body = {"items": [{"product": str(product.pk), "quantity": 1}], field: "x"}
+    body = {
+        "shipping_address": SHIPPING_ADDRESS,
+        "items": [{"product": str(product.pk), "quantity": 1}],
+        field: "x",
+    }
     response = customer_client.post(ORDERS, body, format="json")
     assert response.status_code == 400
     assert field in response.json()

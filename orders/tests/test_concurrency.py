@@ -27,6 +27,7 @@ from catalog.models import Product
 from catalog.tests.factories import ProductFactory
 from conftest import bearer_client
 from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
+from orders.tests.factories import SHIPPING_ADDRESS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,7 +53,7 @@ def test_many_simultaneous_orders_never_oversell_the_last_units():
     stock = 5
     product = ProductFactory(stock=stock)
     clients = [bearer_client(UserFactory()) for _ in range(16)]
-    body = {"items": [{"product": str(product.pk), "quantity": 1}]}
+    body = {"shipping_address": SHIPPING_ADDRESS, "items": [{"product": str(product.pk), "quantity": 1}]}
 
     responses = run_together([lambda c=c: c.post(ORDERS, body, format="json") for c in clients])
 
@@ -69,8 +70,14 @@ def test_simultaneous_multi_line_orders_are_all_or_nothing_and_stock_adds_up():
     second = ProductFactory(stock=5)
     # Lines in both orders of appearance: reservations still meet in one fixed order.
     bodies = [
-        {"items": [{"product": str(first.pk), "quantity": 2}, {"product": str(second.pk), "quantity": 1}]},
-        {"items": [{"product": str(second.pk), "quantity": 1}, {"product": str(first.pk), "quantity": 1}]},
+        {
+            "shipping_address": SHIPPING_ADDRESS,
+            "items": [{"product": str(first.pk), "quantity": 2}, {"product": str(second.pk), "quantity": 1}],
+        },
+        {
+            "shipping_address": SHIPPING_ADDRESS,
+            "items": [{"product": str(second.pk), "quantity": 1}, {"product": str(first.pk), "quantity": 1}],
+        },
     ] * 6
     clients = [bearer_client(UserFactory()) for _ in bodies]
 
@@ -98,7 +105,11 @@ def test_simultaneous_status_moves_have_exactly_one_winner():
     product = ProductFactory(stock=10)
     order_id = (
         bearer_client(customer)
-        .post(ORDERS, {"items": [{"product": str(product.pk), "quantity": 4}]}, format="json")
+        .post(
+            ORDERS,
+            {"shipping_address": SHIPPING_ADDRESS, "items": [{"product": str(product.pk), "quantity": 4}]},
+            format="json",
+        )
         .json()["id"]
     )
     staff = [bearer_client(UserFactory(is_staff=True)) for _ in range(6)]
@@ -124,7 +135,7 @@ def test_simultaneous_status_moves_have_exactly_one_winner():
 def test_simultaneous_requests_with_one_key_create_one_order():
     customer = UserFactory()
     product = ProductFactory(stock=100)
-    body = {"items": [{"product": str(product.pk), "quantity": 1}]}
+    body = {"shipping_address": SHIPPING_ADDRESS, "items": [{"product": str(product.pk), "quantity": 1}]}
     clients = [bearer_client(customer) for _ in range(8)]
 
     responses = run_together(

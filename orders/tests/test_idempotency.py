@@ -1,5 +1,6 @@
 """``Idempotency-Key`` on order creation (API.md "Orders"), through the API and the service."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from conftest import bearer_client
 from orders.errors import IdempotencyKeyInProgress, IdempotencyKeyReused, InvalidIdempotencyKey
 from orders.models import IdempotencyRecord, Order, OrderStatus
 from orders.services import idempotency_fingerprint, order_create
+from orders.tests.factories import SHIPPING_ADDRESS
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +25,10 @@ def stock_of(product) -> int:
 
 
 def body_for(product, quantity=1):
-    return {"items": [{"product": str(product.pk), "quantity": quantity}]}
+    return {
+        "shipping_address": SHIPPING_ADDRESS,
+        "items": [{"product": str(product.pk), "quantity": quantity}],
+    }
 
 
 def post(client, body, key):
@@ -69,13 +74,16 @@ def test_equal_json_in_another_form_is_the_same_body(customer_client):
     product = ProductFactory(stock=10)
     first = customer_client.post(
         ORDERS,
-        f'{{"items": [{{"product": "{product.pk}", "quantity": 2}}]}}',
+        json.dumps(
+            {"items": [{"product": str(product.pk), "quantity": 2}], "shipping_address": SHIPPING_ADDRESS}
+        ),
         content_type="application/json",
         HTTP_IDEMPOTENCY_KEY="k",
     )
     again = customer_client.post(
         ORDERS,
-        f'{{ "items" : [ {{ "quantity" : 2.0, "product" : "{product.pk}" }} ] }}',
+        f'{{ "shipping_address": {json.dumps(SHIPPING_ADDRESS, indent=2)},'
+        f' "items" : [ {{ "quantity" : 2.0, "product" : "{product.pk}" }} ] }}',
         content_type="application/json",
         HTTP_IDEMPOTENCY_KEY="k",
     )
@@ -100,7 +108,7 @@ def test_a_string_quantity_is_refused_before_the_key_is_looked_at(customer_clien
     # "1" is not the JSON number 1: refused (400) as input, so the key's order is untouched.
     product = ProductFactory(stock=10)
     first = post(customer_client, body_for(product, 1), "key-1")
-    body = {"items": [{"product": str(product.pk), "quantity": "1"}]}
+    body = {"shipping_address": SHIPPING_ADDRESS, "items": [{"product": str(product.pk), "quantity": "1"}]}
     assert post(customer_client, body, "key-1").status_code == 400
     assert post(customer_client, body_for(product, 1), "key-1").json()["id"] == first.json()["id"]
     assert stock_of(product) == 9
@@ -149,7 +157,7 @@ def test_a_failed_request_stores_nothing_so_the_key_can_be_retried(customer_clie
     assert short.status_code == 409
     assert not IdempotencyRecord.objects.exists()
 
-    invalid = post(customer_client, {"items": []}, "retry-me")
+    invalid = post(customer_client, {"shipping_address": SHIPPING_ADDRESS, "items": []}, "retry-me")
     assert invalid.status_code == 400
     assert not IdempotencyRecord.objects.exists()
 
@@ -233,7 +241,9 @@ def test_service_reports_in_progress(user):
     product = ProductFactory(stock=10)
     items = [{"product": str(product.pk), "quantity": 1}]
     IdempotencyRecord.objects.create(
-        user=user, key="k", request_fingerprint=idempotency_fingerprint(body={"items": items})
+        user=user,
+        key="k",
+        request_fingerprint=idempotency_fingerprint(body={"items": items}),
     )
     with pytest.raises(IdempotencyKeyInProgress):
         order_create(customer=user, items=items, idempotency_key="k")

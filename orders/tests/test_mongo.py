@@ -291,7 +291,12 @@ def test_order_lines_and_first_history_entry_are_plain_inserts():
     product = Product(pk=ObjectId(), sku="S1", name="Phone", category_id="electronics", price=Decimal("9.99"))
     with record_writes() as writes:
         order = Order.objects.create(
-            customer_id=ObjectId(OID), total=Decimal("19.98"), currency="USD", created_at=now, updated_at=now
+            customer_id=ObjectId(OID),
+            number=1001,
+            total=Decimal("19.98"),
+            currency="USD",
+            created_at=now,
+            updated_at=now,
         )
         OrderLine.objects.bulk_create(
             [

@@ -24,6 +24,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from orders import services
 from orders.models import Actor, Order, OrderStatus
+from orders.tests.factories import SHIPPING_ADDRESS
 from shop import errors
 from shop.services import account_close
 from shop.testing.mongo import (
@@ -174,7 +175,9 @@ def test_through_http_exhausted_retries_are_a_503_with_retry_after():
     with record_commands(
         [ACTIVE_PRODUCTS], fault=fail_every_write(write_conflict, collection="catalog_product")
     ):
-        response = client.post("/api/v1/orders/", {"items": ITEMS}, format="json")
+        response = client.post(
+            "/api/v1/orders/", {"shipping_address": SHIPPING_ADDRESS, "items": ITEMS}, format="json"
+        )
     assert response.status_code == 503
     assert response.json()["code"] == "transaction_conflict"
     assert response["Retry-After"] == "1"
@@ -378,7 +381,9 @@ def test_a_standalone_server_is_not_ready_in_production_and_names_the_setting():
         response = APIClient().get("/readyz")
         order = APIClient()
         order.force_authenticate(customer())
-        placed = order.post("/api/v1/orders/", {"items": ITEMS}, format="json")
+        placed = order.post(
+            "/api/v1/orders/", {"shipping_address": SHIPPING_ADDRESS, "items": ITEMS}, format="json"
+        )
     assert response.status_code == 503
     body = response.json()
     assert body["code"] == "database_misconfigured" and "MONGODB_ALLOW_STANDALONE" in body["detail"]

@@ -15,7 +15,7 @@ from conftest import bearer_client
 from orders import services
 from orders.errors import InsufficientStock, InvalidTransition
 from orders.models import Actor, OrderStatus
-from orders.tests.factories import OrderFactory
+from orders.tests.factories import SHIPPING_ADDRESS, OrderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +104,10 @@ def test_a_new_order_shows_on_the_next_request(ann, django_assert_num_queries):
     client = bearer_client(ann)
     before = client.get(ORDERS).json()["results"]
 
-    body = {"items": [{"product": str(ProductFactory().pk), "quantity": 1}]}
+    body = {
+        "shipping_address": SHIPPING_ADDRESS,
+        "items": [{"product": str(ProductFactory().pk), "quantity": 1}],
+    }
     placed = client.post(ORDERS, body, format="json")
     after = list_with_query_count(client, django_assert_num_queries, FRESH_PAGE_QUERIES).json()["results"]
 

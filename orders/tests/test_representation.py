@@ -15,7 +15,7 @@ from orders import selectors
 from orders.models import Actor, Order, OrderLine, OrderStatus, OrderStatusChange
 from orders.serializers import OrderSerializer, money, timestamp
 from orders.services import order_cancel
-from orders.tests.factories import OrderFactory
+from orders.tests.factories import SHIPPING_ADDRESS, OrderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,18 +38,37 @@ class DRFOrderSerializer(serializers.ModelSerializer):
     """The straightforward ModelSerializer the fast path replaces."""
 
     id = serializers.CharField()
+    number = serializers.CharField()
     items = DRFOrderLineSerializer(source="lines", many=True)
+    shipping_address = serializers.JSONField()
     history = DRFHistorySerializer(many=True)
 
     class Meta:
         model = Order
-        fields = ["id", "status", "items", "total", "currency", "created_at", "updated_at", "history"]
+        fields = [
+            "id",
+            "number",
+            "status",
+            "items",
+            "total",
+            "currency",
+            "shipping_address",
+            "note",
+            "created_at",
+            "updated_at",
+            "history",
+        ]
 
 
 def test_fast_rendering_equals_drf_rendering_for_real_orders(user):
     cheap = ProductFactory(price="0.10", stock=50)
     dear = ProductFactory(price="9999.99", stock=50)
-    placed = OrderFactory(customer=user, items=[(cheap, 3), (dear, 1)])
+    placed = OrderFactory(
+        customer=user,
+        items=[(cheap, 3), (dear, 1)],
+        shipping_address=SHIPPING_ADDRESS,
+        note="Leave it <b>next</b> door",
+    )
     order_cancel(order=placed, by=Actor.CUSTOMER, by_user=user)
     OrderFactory(customer=user, items=[(dear, 2)])
 

@@ -7,7 +7,7 @@ the order a newcomer needs them. Paths, methods and status codes are API.md's.
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from accounts.views import AccountViewSet
+from accounts.views import AccountViewSet, AddressViewSet
 from catalog.views import CategoryViewSet, ProductViewSet
 from orders.views import OrderViewSet
 from shop.api import docs
@@ -22,6 +22,7 @@ router = ShopRouter(
         "auth/logout-all": "auth-logout-all",
         "accounts/me": "account-me",
         "accounts/me/password": "account-me-password",
+        "accounts/me/addresses": "address-list",
         "categories": "category-list",
         "products": "product-list",
         "orders": "order-list",
@@ -32,6 +33,7 @@ router = ShopRouter(
 )
 # accounts/me/ and accounts/me/password/ (the viewset has no list or detail routes).
 router.register("accounts", AccountViewSet, basename="account")
+router.register("accounts/me/addresses", AddressViewSet, basename="address")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("products", ProductViewSet, basename="product")
 router.register("orders", OrderViewSet, basename="order")

@@ -19,7 +19,7 @@ from catalog.models import Product
 from catalog.tests.factories import CategoryFactory, ProductFactory
 from conftest import bearer_client
 from orders.models import Order
-from orders.tests.factories import OrderFactory
+from orders.tests.factories import SHIPPING_ADDRESS, OrderFactory
 from shop.services import account_close
 
 pytestmark = pytest.mark.django_db
@@ -122,7 +122,10 @@ def test_the_root_is_browsable_with_links(api_client):
 def test_the_order_form_starts_from_an_order_that_succeeds(user, phone):
     client = bearer_client(user)
     body = form_content(page(client, "/api/v1/orders/"), "post-generic-content-form")
-    assert body == {"items": [{"product": str(phone.pk), "quantity": 1}]}
+    assert body == {
+        "shipping_address": SHIPPING_ADDRESS,
+        "items": [{"product": str(phone.pk), "quantity": 1}],
+    }
 
     response = client.post("/api/v1/orders/", body, format="json")
 
@@ -160,7 +163,9 @@ def test_the_product_form_offers_the_writable_fields_and_works_unchanged(staff_c
 def test_a_stock_typed_into_the_product_form_keeps_what_orders_took_meanwhile(staff_client, user, phone):
     body = form_content(page(staff_client, f"/api/v1/products/{phone.pk}/"), "put-generic-content-form")
     bearer_client(user).post(
-        "/api/v1/orders/", {"items": [{"product": str(phone.pk), "quantity": 2}]}, format="json"
+        "/api/v1/orders/",
+        {"shipping_address": SHIPPING_ADDRESS, "items": [{"product": str(phone.pk), "quantity": 2}]},
+        format="json",
     )
 
     response = staff_client.patch(f"/api/v1/products/{phone.pk}/", {**body, "stock": 10}, format="json")

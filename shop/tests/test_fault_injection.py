@@ -46,7 +46,7 @@ from catalog.tests.factories import ProductFactory
 from conftest import bearer_client
 from orders import services as order_services
 from orders.models import Actor, IdempotencyRecord, Order, OrderLine, OrderStatus
-from orders.tests.factories import OrderFactory
+from orders.tests.factories import SHIPPING_ADDRESS, OrderFactory
 from shop import services as shop_services
 from shop import transactions
 from shop.testing.faults import FailNthWrite
@@ -151,7 +151,10 @@ def run_matrix(
 
 def order_body(case: Case) -> dict:
     first, second = case.products
-    return {"items": [{"product": str(first.pk), "quantity": 2}, {"product": str(second.pk), "quantity": 3}]}
+    return {
+        "shipping_address": SHIPPING_ADDRESS,
+        "items": [{"product": str(first.pk), "quantity": 2}, {"product": str(second.pk), "quantity": 3}],
+    }
 
 
 def place(case: Case):
@@ -322,10 +325,10 @@ def test_account_deletion_leaves_a_consistent_account_after_a_failure_at_any_wri
     # Token version; two cancellations (status, history, restocks, bump: 4 + 5); detach;
     # idempotency records; then the row with Django's collector (admin log, sessions,
     # groups, permissions, idempotency records, orders, history authorship, the legacy
-    # import's record, the user).
+    # import's record, the saved addresses, the user).
     run_matrix(
         mode=mode,
-        expected_writes=21,
+        expected_writes=22,
         setup=case_with_orders_to_close,
         act=act,
         after_fault=after_fault,

@@ -23,7 +23,7 @@ from accounts.tokens import issue_token_pair
 from catalog.tests.factories import ProductFactory
 from conftest import bearer_client
 from orders.models import Order
-from orders.tests.factories import OrderFactory
+from orders.tests.factories import SHIPPING_ADDRESS, OrderFactory
 from shop.api.parsers import MAX_JSON_DEPTH
 
 pytestmark = pytest.mark.django_db
@@ -171,7 +171,7 @@ def test_a_product_id_in_any_other_spelling_is_404_and_400_on_items(customer_cli
     product = ProductFactory(stock=5)
     for spelling in spellings(product.pk):
         assert APIClient().get(f"/api/v1/products/{spelling}/").status_code == 404, repr(spelling)
-        body = {"items": [{"product": spelling, "quantity": 1}]}
+        body = {"shipping_address": SHIPPING_ADDRESS, "items": [{"product": spelling, "quantity": 1}]}
         response = customer_client.post(ORDERS, body, format="json")
         assert response.status_code == 400 and "items" in response.json(), repr(spelling)
     assert not Order.objects.exists()
@@ -239,7 +239,9 @@ def test_an_order_placed_by_an_account_deleted_meanwhile_is_refused_and_undone(u
     services._order_write = deleted_meanwhile
     try:
         response = client.post(
-            ORDERS, {"items": [{"product": str(product.pk), "quantity": 2}]}, format="json"
+            ORDERS,
+            {"shipping_address": SHIPPING_ADDRESS, "items": [{"product": str(product.pk), "quantity": 2}]},
+            format="json",
         )
     finally:
         services._order_write = real_place

@@ -23,6 +23,7 @@ from catalog.models import Product
 from catalog.schema import EXAMPLE_PRODUCT_ID
 from catalog.selectors import EXAMPLE_PRODUCT_SKU
 from catalog.tests.factories import ProductFactory
+from orders.tests.factories import SHIPPING_ADDRESS
 
 SCHEMA = "/api/v1/schema/"
 METHODS = {"get", "post", "put", "patch", "delete"}
@@ -186,7 +187,10 @@ def test_the_served_document_orders_the_demo_phone(api_client):
     served = api_client.get(SCHEMA, {"format": "json"}).json()
 
     body = served["paths"]["/api/v1/orders/"]["post"]["requestBody"]["content"]["application/json"]
-    assert body["examples"]["OnePhone"]["value"] == {"items": [{"product": str(phone.pk), "quantity": 1}]}
+    assert body["examples"]["OnePhone"]["value"] == {
+        "shipping_address": SHIPPING_ADDRESS,
+        "items": [{"product": str(phone.pk), "quantity": 1}],
+    }
     (parameter,) = served["paths"]["/api/v1/products/{id}/"]["get"]["parameters"]
     assert [example["value"] for example in parameter["examples"].values()] == [str(phone.pk)]
     assert EXAMPLE_PRODUCT_ID not in str(served["paths"])

@@ -11,6 +11,8 @@ from __future__ import annotations
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
+from orders.tests.factories import SHIPPING_ADDRESS
+
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
@@ -42,7 +44,9 @@ def debug(request, settings):
 def test_the_path_without_or_with_one_more_slash_is_a_json_404_naming_the_right_one(
     staff_client, debug, method, path
 ):
-    response = getattr(staff_client, method)(toggled(path), {"items": []}, format="json")
+    response = getattr(staff_client, method)(
+        toggled(path), {"shipping_address": SHIPPING_ADDRESS, "items": []}, format="json"
+    )
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     assert response.json() == {

@@ -11,6 +11,7 @@ from accounts.models import User
 from accounts.tests.factories import UserFactory
 from catalog.tests.factories import ProductFactory
 from conftest import bearer_client
+from orders.tests.factories import SHIPPING_ADDRESS
 from shop import transactions
 
 
@@ -72,7 +73,9 @@ def test_sqlite_locked_beyond_its_busy_timeout_is_a_clean_503():
     other.execute("BEGIN IMMEDIATE")
     try:
         response = client.post(
-            "/api/v1/orders/", {"items": [{"product": str(product.pk), "quantity": 1}]}, format="json"
+            "/api/v1/orders/",
+            {"shipping_address": SHIPPING_ADDRESS, "items": [{"product": str(product.pk), "quantity": 1}]},
+            format="json",
         )
     finally:
         other.execute("ROLLBACK")

@@ -14,7 +14,7 @@ from accounts.tests.factories import UserFactory
 from catalog.tests.factories import ProductFactory
 from conftest import bearer_client
 from orders.models import OrderStatus
-from orders.tests.factories import OrderFactory
+from orders.tests.factories import SHIPPING_ADDRESS, OrderFactory
 from shop import cache as shop_cache
 from shop.config import redis_cache
 
@@ -95,6 +95,8 @@ def test_the_cache_is_tried_again_after_the_pause(redis_down, log_lines, monkeyp
 def test_placing_an_order_needs_no_cache(redis_down, customer_client, db):
     product = ProductFactory(stock=3)
     response = customer_client.post(
-        ORDERS, {"items": [{"product": str(product.pk), "quantity": 1}]}, format="json"
+        ORDERS,
+        {"shipping_address": SHIPPING_ADDRESS, "items": [{"product": str(product.pk), "quantity": 1}]},
+        format="json",
     )
     assert response.status_code == 201

@@ -6,6 +6,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from accounts.tests.factories import UserFactory
 from catalog.tests.factories import ProductFactory
+from orders.tests.factories import SHIPPING_ADDRESS
 from shop.config import env_networks
 
 METRICS = "/metrics"
@@ -144,13 +145,15 @@ def test_placed_orders_are_counted_once_committed_and_replays_are_not(
 ):
     product = ProductFactory(stock=10)
     placed = value(api_client, "shop_orders_placed_total")
-    body = {"items": [{"product": str(product.pk), "quantity": 1}]}
+    body = {"shipping_address": SHIPPING_ADDRESS, "items": [{"product": str(product.pk), "quantity": 1}]}
 
     with django_capture_on_commit_callbacks(execute=True):
         first = customer_client.post("/api/v1/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
         replay = customer_client.post("/api/v1/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
         short = customer_client.post(
-            "/api/v1/orders/", {"items": [{"product": str(product.pk), "quantity": 99}]}, format="json"
+            "/api/v1/orders/",
+            {"shipping_address": SHIPPING_ADDRESS, "items": [{"product": str(product.pk), "quantity": 99}]},
+            format="json",
         )
 
     assert (first.status_code, replay.status_code, short.status_code) == (201, 201, 409)

@@ -9,7 +9,7 @@ from accounts.tests.factories import UserFactory
 from catalog.models import Product
 from catalog.tests.factories import ProductFactory
 from orders.models import Order, OrderStatus
-from orders.tests.factories import OrderFactory
+from orders.tests.factories import SHIPPING_ADDRESS, OrderFactory
 from shop.tests.browser.helpers import api_log_in
 
 ORDERS = "/api/v1/orders/"
@@ -41,7 +41,11 @@ def test_customer_places_an_order_through_the_raw_data_form(page, ann):
     form = page.locator("#post-generic-content-form")
     expect(form).to_be_visible()
     expect(form.locator("#id__content_type")).to_have_value("application/json")
-    form.locator("#id__content").fill(json.dumps({"items": [{"product": str(product.pk), "quantity": 2}]}))
+    form.locator("#id__content").fill(
+        json.dumps(
+            {"shipping_address": SHIPPING_ADDRESS, "items": [{"product": str(product.pk), "quantity": 2}]}
+        )
+    )
     form.get_by_role("button", name="POST").click()
 
     response = page.locator(".response-info")
