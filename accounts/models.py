@@ -177,6 +177,8 @@ class LoginFailureScope(models.TextChoices):
     ADDRESS = "address", "Failed logins from one client address"
     EMAIL = "email", "Failed logins of one email"
     REGISTRATION = "registration", "Registrations from one client address"
+    RESET_EMAIL = "reset_email", "Password reset requests for one email"
+    RESET_ADDRESS = "reset_address", "Password reset requests from one client address"
 
 
 class LoginFailureCounter(models.Model):

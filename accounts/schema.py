@@ -18,7 +18,10 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from accounts.serializers import (
     AddressInputSerializer,
     AddressSerializer,
+    DetailSerializer,
     PasswordChangeInputSerializer,
+    PasswordResetConfirmInputSerializer,
+    PasswordResetInputSerializer,
     ProfileSerializer,
     ProfileUpdateInputSerializer,
     RefreshInputSerializer,
@@ -27,6 +30,7 @@ from accounts.serializers import (
     TokenObtainInputSerializer,
     TokenPairSerializer,
 )
+from accounts.services import RESET_LINK_SENT_MESSAGE
 from shop.api.schema import error_responses
 from shop.api.serializers import EmptyInputSerializer
 
@@ -149,6 +153,55 @@ LOGOUT_ALL = extend_schema(
     request=EmptyInputSerializer,
     responses={204: OpenApiResponse(description="Every token revoked")},
     examples=[OpenApiExample("No body needed", value={}, request_only=True)],
+)
+
+PASSWORD_RESET = extend_schema(
+    summary="Ask for a password reset link",
+    description=(
+        "Send the email of your account and we mail it a link to choose a new password "
+        "(PASSWORD_RESET_URL with a uid and a token; it works once and expires after "
+        "PASSWORD_RESET_TIMEOUT seconds, an hour by default). The answer is 202 whether or not "
+        "the address has an account. A few requests per email and per client address an hour."
+    ),
+    request=PasswordResetInputSerializer,
+    responses={
+        202: DetailSerializer,
+        **error_responses(429, s429="Too many reset requests (`password_reset_throttled`)."),
+    },
+    examples=[
+        OpenApiExample("Ann forgot her password", value={"email": EXAMPLE_EMAIL}, request_only=True),
+        OpenApiExample(
+            "Accepted",
+            value={"detail": RESET_LINK_SENT_MESSAGE},
+            response_only=True,
+            status_codes=["202"],
+        ),
+    ],
+)
+
+PASSWORD_RESET_CONFIRM = extend_schema(
+    summary="Choose a new password with a reset link",
+    description=(
+        "Send the uid and token of the link we mailed and your new password (the password rules "
+        "apply). Every token and session of the account dies; log in again. A wrong, used or "
+        "expired token is 400 on token and counts as a failed login."
+    ),
+    request=PasswordResetConfirmInputSerializer,
+    responses={
+        204: OpenApiResponse(description="Password changed"),
+        **error_responses(429, s429="Too many failed attempts on this account (`login_throttled`)."),
+    },
+    examples=[
+        OpenApiExample(
+            "The link's uid and token",
+            value={
+                "uid": "MTc",
+                "token": "cz4bxr-8e1f0c9a2b3d4e5f60718293a4b5c6d7",
+                "new_password": EXAMPLE_NEW_PASSWORD,
+            },
+            request_only=True,
+        )
+    ],
 )
 
 ME_RETRIEVE = extend_schema(

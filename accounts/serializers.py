@@ -87,6 +87,26 @@ class PasswordChangeInputSerializer(StrictInputSerializer):
     new_password = password_field()
 
 
+class PasswordResetInputSerializer(StrictInputSerializer):
+    """Body of ``POST auth/password-reset/``: the account's email."""
+
+    email = CanonicalEmailField(max_length=EMAIL_MAX_LENGTH)
+
+
+class PasswordResetConfirmInputSerializer(StrictInputSerializer):
+    """Body of ``POST auth/password-reset/confirm/``: the link's uid and token, and the new password."""
+
+    uid = StrictCharField(max_length=64, trim_whitespace=False, help_text="The uid of the reset link.")
+    token = StrictCharField(max_length=128, trim_whitespace=False, help_text="The token of the reset link.")
+    new_password = password_field()
+
+
+class DetailSerializer(serializers.Serializer):
+    """A plain answer: ``{"detail": "..."}``."""
+
+    detail = serializers.CharField(read_only=True)
+
+
 class TokenPairSerializer(serializers.Serializer):
     """A pair of tokens: ``{access, refresh}``."""
 

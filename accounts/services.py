@@ -16,10 +16,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django_countries import countries
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
@@ -398,25 +401,142 @@ def registration_check(*, client_address: str, now: datetime) -> None:
     Every registration costs an Argon2id hash, so an address may register at most
     ``REGISTRATION_LIMIT`` accounts within ``REGISTRATION_WINDOW``.
     """
-    address = (client_address or UNKNOWN_CLIENT_ADDRESS).strip() or UNKNOWN_CLIENT_ADDRESS
-    key = (LoginFailureScope.REGISTRATION, throttles.counter_key(LoginFailureScope.REGISTRATION, address))
-    window = settings.REGISTRATION_WINDOW
+    attempt_allow(
+        scope=LoginFailureScope.REGISTRATION,
+        value=_address_or_unknown(client_address),
+        limit=settings.REGISTRATION_LIMIT,
+        window=settings.REGISTRATION_WINDOW,
+        now=now,
+        message="Too many registrations from this address. Try again later.",
+        code="registration_throttled",
+    )
+
+
+def attempt_allow(
+    *, scope: str, value: str, limit: int, window, now: datetime, message: str, code: str
+) -> None:
+    """Count one attempt of ``value`` in ``scope``, or raise Throttled once ``limit`` are in the window."""
+    key = (scope, throttles.counter_key(scope, value))
     wait = throttles.counts_read(keys=[key], now=now, window=window)[key].seconds_below(
-        settings.REGISTRATION_LIMIT, now=now, window=window
+        limit, now=now, window=window
     )
     if wait:
-        raise errors.Throttled(
-            "Too many registrations from this address. Try again later.",
-            code="registration_throttled",
-            retry_after=wait,
-        )
+        raise errors.Throttled(message, code=code, retry_after=wait)
     throttles.attempt_record(keys=[key], now=now, window=window)
+
+
+def _address_or_unknown(client_address: str) -> str:
+    return (client_address or UNKNOWN_CLIENT_ADDRESS).strip() or UNKNOWN_CLIENT_ADDRESS
 
 
 def login_failures_purge(*, now: datetime | None = None) -> int:
     """Delete counter rows that every policy's window has left; return how many."""
-    window = max(settings.LOGIN_FAILURE_WINDOW, settings.REGISTRATION_WINDOW)
+    window = max(settings.LOGIN_FAILURE_WINDOW, settings.REGISTRATION_WINDOW, settings.PASSWORD_RESET_WINDOW)
     return throttles.counters_purge(now=now or timezone.now(), window=window)
+
+
+# --- Password reset -------------------------------------------------------------------
+
+RESET_LINK_INVALID_MESSAGE = "This password reset link is not valid: it is wrong, used or expired."
+# A client address may ask for this many times PASSWORD_RESET_LIMIT resets (many customers behind one NAT).
+PASSWORD_RESET_ADDRESS_FACTOR = 10
+
+
+def password_reset_link(*, user: User) -> str:
+    """Return the link that lets ``user`` choose a new password: ``PASSWORD_RESET_URL`` with uid and token.
+
+    The token is Django's ``default_token_generator``: it signs the user's id, password
+    hash and last login with the secret key and a timestamp, so it is single-use (the
+    new password changes the hash) and expires after ``PASSWORD_RESET_TIMEOUT`` seconds.
+    """
+    uid = urlsafe_base64_encode(force_bytes(str(user.pk)))
+    token = default_token_generator.make_token(user)
+    return settings.PASSWORD_RESET_URL.replace("{uid}", uid).replace("{token}", token)
+
+
+RESET_LINK_SENT_MESSAGE = (
+    "If an account has this email address, we have sent it a link to choose a new password."
+)
+
+
+def password_reset_start(*, email: str, client_address: str) -> None:
+    """Mail a password reset link to the account of ``email``, if there is one (throttled).
+
+    The email is written to the outbox in the same operation as nothing else: it goes
+    out once, after commit (``notifications``). Unknown addresses get nothing, after the
+    same checks, and the caller answers the same.
+    """
+    user = password_reset_request(email=email, client_address=client_address)
+    if user is None:
+        return
+    password_reset_mail(user=user)
+
+
+def password_reset_mail(*, user: User) -> None:
+    """Write the password reset email of ``user`` (with a fresh link) to the outbox."""
+    raise NotImplementedError  # replaced when the outbox lands
+
+
+def password_reset_request(*, email: str, client_address: str) -> User | None:
+    """Count a reset request for ``email`` and return the active user it names, if any.
+
+    At most ``PASSWORD_RESET_LIMIT`` requests per email and ten times as many per client
+    address within ``PASSWORD_RESET_WINDOW`` (Throttled beyond), whether or not the
+    address is known, so the answer never tells.
+    """
+    email = normalize_email_address(email)
+    now = timezone.now()
+    limit, window = settings.PASSWORD_RESET_LIMIT, settings.PASSWORD_RESET_WINDOW
+    message = "Too many password reset requests. Try again later."
+    attempt_allow(
+        scope=LoginFailureScope.RESET_ADDRESS,
+        value=_address_or_unknown(client_address),
+        limit=limit * PASSWORD_RESET_ADDRESS_FACTOR,
+        window=window,
+        now=now,
+        message=message,
+        code="password_reset_throttled",
+    )
+    attempt_allow(
+        scope=LoginFailureScope.RESET_EMAIL,
+        value=email,
+        limit=limit,
+        window=window,
+        now=now,
+        message=message,
+        code="password_reset_throttled",
+    )
+    return unique_row(User.objects.filter(email=email, is_active=True))
+
+
+def password_reset_confirm(*, uid: str, token: str, new_password: str, client_address: str) -> User:
+    """Set ``new_password`` for the user of a valid reset link; every token and session of theirs dies.
+
+    A wrong, used or expired token (or an unknown ``uid``) is InvalidInput on ``token``
+    and counts as a failed login of that account from ``client_address``: the same
+    lockout as every other way of proving a password applies (Throttled past it).
+    The password validators apply (InvalidInput on ``new_password``).
+    """
+    user = _password_reset_user(uid)
+    keys = login_failure_keys(email=user.email if user else "", client_address=client_address)
+    now = timezone.now()
+    login_failure_check(keys=keys, now=now)
+    if user is None or not default_token_generator.check_token(user, token):
+        login_failure_record(keys=keys, now=now)
+        raise errors.InvalidInput(RESET_LINK_INVALID_MESSAGE, field="token")
+    password_check(password=new_password, user=user, field="new_password")
+    user_password_set(user=user, password=new_password)
+    return user
+
+
+def _password_reset_user(uid: str) -> User | None:
+    """Return the active user a reset link's ``uid`` names, or None."""
+    try:
+        raw = urlsafe_base64_decode(uid).decode()
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return None
+    pk = primary_key_parse(model=User, value=raw)
+    return unique_row(User.objects.filter(pk=pk, is_active=True)) if pk is not None else None
 
 
 # --- Addresses ------------------------------------------------------------------------

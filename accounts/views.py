@@ -23,7 +23,10 @@ from accounts.models import Address
 from accounts.serializers import (
     AddressInputSerializer,
     AddressSerializer,
+    DetailSerializer,
     PasswordChangeInputSerializer,
+    PasswordResetConfirmInputSerializer,
+    PasswordResetInputSerializer,
     ProfileSerializer,
     ProfileUpdateInputSerializer,
     RefreshInputSerializer,
@@ -106,6 +109,58 @@ class TokenRefreshView(PublicTokenView):
             refresh=validated_input(RefreshInputSerializer, request.data)["refresh"]
         )
         return Response(TokenPairSerializer(pair).data)
+
+
+@extend_schema_view(post=schema.PASSWORD_RESET)
+class PasswordResetView(PublicTokenView):
+    """Forgot your password? Send your email and we mail you a link to choose a new one.
+
+    The answer is the same whether or not the address has an account. The link expires
+    (in an hour by default) and works once.
+    """
+
+    name = "Reset password"
+    serializer_class = PasswordResetInputSerializer
+
+    def post(self, request, *args, **kwargs):
+        """Mail a reset link if the address has an account; 202 either way."""
+        services.password_reset_start(
+            email=validated_input(PasswordResetInputSerializer, request.data)["email"],
+            client_address=client_address(request),
+        )
+        return Response(
+            DetailSerializer({"detail": services.RESET_LINK_SENT_MESSAGE}).data,
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+@extend_schema_view(post=schema.PASSWORD_RESET_CONFIRM)
+class PasswordResetConfirmView(PublicTokenView):
+    """Choose a new password with the uid and token of the link we mailed you.
+
+    Every token and session of your account dies; log in again with the new password.
+    """
+
+    name = "Choose a new password"
+    serializer_class = PasswordResetConfirmInputSerializer
+
+    def post(self, request, *args, **kwargs):
+        """Set the new password (204); a wrong, used or expired token is 400 on token."""
+        data = validated_input(PasswordResetConfirmInputSerializer, request.data)
+        services.password_reset_confirm(
+            uid=data["uid"],
+            token=data["token"],
+            new_password=data["new_password"],
+            client_address=client_address(request),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def get_form_example(self, action: str | None):
+        """Start the form from the uid and token of the link that opened this page."""
+        uid, token = self.request.query_params.get("uid"), self.request.query_params.get("token")
+        if uid is None and token is None:
+            return None
+        return {"uid": uid or "", "token": token or "", "new_password": ""}
 
 
 @extend_schema_view(post=schema.LOGOUT)

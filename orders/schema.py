@@ -19,6 +19,7 @@ from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 
+from accounts.schema import ADDRESS_FIELDS_EXAMPLE
 from catalog.schema import EXAMPLE_PRODUCT_ID, PRODUCT_EXAMPLE
 from orders.models import OrderStatus
 from orders.serializers import (
@@ -42,9 +43,20 @@ SHIPPED_AT = "2026-11-30T09:12:44.861000Z"
 IDEMPOTENCY_KEY_EXAMPLE = "3f1c2b9e-8d47-4a51-9a0e-6c2d7f1e5b42"
 
 
+EXAMPLE_ORDER_NUMBER = "1042"
+EXAMPLE_NOTE = "Please leave the parcel at the front desk."
+
+
 def order_create_example(*, product_id: str | None = None) -> dict:
-    """Return the body of an order of one unit of ``product_id`` (the documented example id if None)."""
-    return {"items": [{"product": product_id or EXAMPLE_PRODUCT_ID, "quantity": 1}]}
+    """Return the body of an order of one unit of ``product_id`` (the documented example id if None).
+
+    It ships to an inline address, so it succeeds for a customer with no saved address.
+    """
+    return {
+        "items": [{"product": product_id or EXAMPLE_PRODUCT_ID, "quantity": 1}],
+        "shipping_address": ADDRESS_FIELDS_EXAMPLE,
+        "note": EXAMPLE_NOTE,
+    }
 
 
 def order_example(*, status: str = OrderStatus.IN_PROGRESS) -> dict:
@@ -70,6 +82,7 @@ def order_example(*, status: str = OrderStatus.IN_PROGRESS) -> dict:
         )
     return {
         "id": EXAMPLE_ORDER_ID,
+        "number": EXAMPLE_ORDER_NUMBER,
         "status": status,
         "items": [
             {
@@ -83,6 +96,8 @@ def order_example(*, status: str = OrderStatus.IN_PROGRESS) -> dict:
         ],
         "total": price,
         "currency": settings.SHOP_CURRENCY,
+        "shipping_address": ADDRESS_FIELDS_EXAMPLE,
+        "note": EXAMPLE_NOTE,
         "created_at": PLACED_AT,
         "updated_at": history[-1]["changed_at"],
         "history": history,
@@ -142,7 +157,10 @@ ORDER_CREATE = extend_schema(
     summary="Place an order",
     description=(
         "Send the products you want and how many of each: 1 to 50 lines, 1 to 1000 of each product "
-        "(the same product twice counts as one line). Prices come from the catalog at this moment. "
+        "(the same product twice counts as one line), and where they go: either `shipping_address` "
+        "(the address itself) or `shipping_address_id` (one of your saved addresses, see "
+        "accounts/me/addresses), not both; the order keeps a copy. An optional `note` (at most 500 "
+        "characters) goes to the shop. Prices come from the catalog at this moment. "
         "The stock of every line is reserved, or, if any product is short, nothing is and the answer "
         "is 409 listing the short products. With an `Idempotency-Key`, sending the same body again "
         "within 24 hours answers with the first order instead of placing a second one."
@@ -169,7 +187,7 @@ ORDER_CREATE = extend_schema(
         **error_responses(422, s422="`idempotency_key_reused`: the key was used with a different body."),
     },
     examples=[
-        OpenApiExample("One phone", value=order_create_example(), request_only=True),
+        OpenApiExample("One phone to Ann's office", value=order_create_example(), request_only=True),
         OpenApiExample("The order placed", value=order_example(), response_only=True, status_codes=["201"]),
     ],
 )

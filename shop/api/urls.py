@@ -20,6 +20,7 @@ router = ShopRouter(
         "auth/token/refresh": "auth-token-refresh",
         "auth/logout": "auth-logout",
         "auth/logout-all": "auth-logout-all",
+        "auth/password-reset": "auth-password-reset",
         "accounts/me": "account-me",
         "accounts/me/password": "account-me-password",
         "accounts/me/addresses": "address-list",
