@@ -1,9 +1,10 @@
-"""Admin pages for users: email login, names, staff flags, token revocation state.
+"""Admin pages for users (email login, names, staff flags, token revocation state) and their addresses.
 
 A password set and an account deleted here go through ``accounts.services`` like
 everywhere else: every token and session of the user dies, open orders are
 cancelled with their stock returned. The admin's login form is the shop's (the
-shared lockout, ``accounts.forms``).
+shared lockout, ``accounts.forms``). Saved addresses are the customers' own: staff
+see them (on the user's page and in their own list) but do not change them.
 """
 
 from django.contrib import admin
@@ -12,7 +13,7 @@ from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreation
 
 from accounts import services
 from accounts.forms import ShopAdminAuthenticationForm
-from accounts.models import User
+from accounts.models import Address, User
 from shop.services import account_close
 
 admin.site.login_form = ShopAdminAuthenticationForm
@@ -46,6 +47,67 @@ class ShopPasswordChangeForm(AdminPasswordChangeForm):
         return self.user
 
 
+class ViewOnlyAdminMixin:
+    """Admin pages that show rows and never add, change or delete them."""
+
+    def has_add_permission(self, request, obj=None):
+        """Refuse: customers manage their addresses through the API."""
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        """Refuse: customers manage their addresses through the API."""
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        """Refuse: customers manage their addresses through the API."""
+        return False
+
+
+class AddressInline(ViewOnlyAdminMixin, admin.TabularInline):
+    """The user's saved addresses."""
+
+    model = Address
+    fields = (
+        "full_name",
+        "line1",
+        "line2",
+        "postal_code",
+        "city",
+        "region",
+        "country",
+        "phone",
+        "is_default",
+    )
+    readonly_fields = fields
+    extra = 0
+    ordering = ("created_at", "id")
+
+
+@admin.register(Address)
+class AddressAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """Every saved address, by customer; view only."""
+
+    list_display = ("full_name", "customer", "city", "country", "is_default", "created_at")
+    list_filter = ("country", "is_default")
+    list_select_related = ("customer",)
+    search_fields = ("customer__email", "full_name", "postal_code", "city")
+    ordering = ("customer_id", "created_at", "id")
+    readonly_fields = (
+        "customer",
+        "full_name",
+        "line1",
+        "line2",
+        "postal_code",
+        "city",
+        "region",
+        "country",
+        "phone",
+        "is_default",
+        "created_at",
+    )
+    fields = readonly_fields
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     """Show and edit users by email; passwords and deletions go through the account services."""
@@ -58,6 +120,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("is_staff", "is_superuser", "is_active")
     search_fields = ("email", "first_name", "last_name")
     readonly_fields = ("date_joined", "last_login", "token_version", "tokens_valid_after")
+    inlines = (AddressInline,)
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Personal info", {"fields": ("first_name", "last_name")}),

@@ -277,7 +277,8 @@ ADDRESS_LIST = extend_schema(
         "ADDRESSES_PER_CUSTOMER, 20 by default). The default one has is_default true."
     ),
     responses={200: AddressSerializer(many=True)},
-    examples=[OpenApiExample("Ann's addresses", value=[ADDRESS_EXAMPLE], response_only=True)],
+    # drf-spectacular wraps a list operation's example in the array itself.
+    examples=[OpenApiExample("Ann's addresses", value=ADDRESS_EXAMPLE, response_only=True)],
 )
 ADDRESS_CREATE = extend_schema(
     summary="Save an address",

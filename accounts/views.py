@@ -272,6 +272,7 @@ class AddressViewSet(ShopViewSet):
     serializer_class = AddressSerializer
     input_serializers = {"create": AddressInputSerializer, "partial_update": AddressInputSerializer}
     lookup_url_kwarg = "address_id"
+    pagination_class = None  # A customer keeps few addresses: the list is a plain array.
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     # For the OpenAPI generator only; requests read through accounts.selectors.
     queryset = Address.objects.none()

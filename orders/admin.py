@@ -3,7 +3,7 @@
 Staff never write ``status`` directly: the change form offers the legal next
 statuses of the order and saves through ``order_set_status``, and the list
 actions go through ``order_set_status``/``order_cancel``, reporting refused rows
-by id. Orders are neither added nor deleted here (they are the shop's books).
+by number. Orders are neither added nor deleted here (they are the shop's books).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Q
+from django.utils.html import format_html_join
 from django.utils.translation import ngettext
 
 from orders.errors import InvalidTransition
@@ -86,18 +87,47 @@ class OrderAdminForm(forms.ModelForm):
             self.fields["next_status"].disabled = True
 
 
+class ShippingAddressFilter(admin.SimpleListFilter):
+    """Orders with or without a shipping address (those placed through the legacy routes have none)."""
+
+    title = "shipping address"
+    parameter_name = "shipping_address"
+
+    def lookups(self, request, model_admin):
+        """Offer both halves."""
+        return (("yes", "With an address"), ("no", "Without an address"))
+
+    def queryset(self, request, queryset):
+        """Keep the orders of the chosen half."""
+        if self.value() == "no":
+            return queryset.filter(shipping_address__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(shipping_address__isnull=False)
+        return queryset
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     """Orders for staff: list, filters, search, read-only details and status moves via the service."""
 
     form = OrderAdminForm
-    list_display = ("id", "customer_email", "status", "total", "currency", "created_at")
-    list_filter = ("status", "created_at")
+    list_display = ("number", "customer_email", "status", "total", "currency", "ships_to", "created_at")
+    list_filter = ("status", ShippingAddressFilter, "created_at")
     list_select_related = ("customer",)
     search_fields = ("customer__email",)
-    search_help_text = "Order id, customer email or SKU."
+    search_help_text = "Order number, order id, customer email or SKU."
     ordering = ("-created_at", "-id")
-    readonly_fields = ("customer", "status", "total", "currency", "created_at", "updated_at")
+    readonly_fields = (
+        "number",
+        "customer",
+        "status",
+        "total",
+        "currency",
+        "shipping_address_lines",
+        "note",
+        "created_at",
+        "updated_at",
+    )
     fields = (*readonly_fields, "next_status")
     inlines = (OrderLineInline, OrderStatusChangeInline)
     actions = ("mark_shipped", "mark_delivered", "cancel_and_restock")
@@ -108,6 +138,30 @@ class OrderAdmin(admin.ModelAdmin):
         """Return the customer's email, or a dash for an order detached by account deletion."""
         return order.customer.email if order.customer else "- (account deleted)"
 
+    @admin.display(description="ships to")
+    def ships_to(self, order: Order) -> str:
+        """Return the city and country the order goes to, or a dash for an order without an address."""
+        address = order.shipping_address
+        return f"{address.get('city', '')}, {address.get('country', '')}" if address else "-"
+
+    @admin.display(description="shipping address")
+    def shipping_address_lines(self, order: Order) -> str:
+        """Return the order's address snapshot as lines (escaped), or a dash."""
+        address = order.shipping_address
+        if not address:
+            return "- (placed through the legacy routes)"
+        city = " ".join(part for part in (address.get("postal_code"), address.get("city")) if part)
+        parts = (
+            address.get("full_name"),
+            address.get("line1"),
+            address.get("line2"),
+            city,
+            address.get("region"),
+            address.get("country"),
+            address.get("phone"),
+        )
+        return format_html_join("", "{}<br>", ((part,) for part in parts if part))
+
     def has_add_permission(self, request):
         """Refuse: orders are placed through the API (``order_create``) only."""
         return False
@@ -117,7 +171,7 @@ class OrderAdmin(admin.ModelAdmin):
         return False
 
     def get_search_results(self, request, queryset, search_term):
-        """Find orders by exact id, by customer email (contains) or by a line's SKU (exact, any case).
+        """Find orders by number, exact id, customer email (contains) or a line's SKU (exact, any case).
 
         The id is parsed for the active backend first (a malformed one matches
         nothing instead of failing), and SKUs are resolved to order ids with one
@@ -127,6 +181,8 @@ class OrderAdmin(admin.ModelAdmin):
         if not term:
             return queryset, False
         condition = Q(customer__email__icontains=term)
+        if term.isascii() and term.isdigit() and len(term) <= 18:
+            condition |= Q(number=int(term))
         order_pk = order_id_parse(term)
         if order_pk is not None:
             condition |= Q(pk=order_pk)
@@ -147,7 +203,7 @@ class OrderAdmin(admin.ModelAdmin):
         try:
             order_set_status(order=obj, to_status=to_status, by=Actor.STAFF, by_user=request.user)
         except InvalidTransition as error:
-            self.message_user(request, f"Order {obj.pk}: {error.message}", messages.ERROR)
+            self.message_user(request, f"Order {obj.number}: {error.message}", messages.ERROR)
 
     def _move_selected(self, request, queryset, *, to_status: str, verb: str) -> None:
         moved, refused = [], []
@@ -158,9 +214,9 @@ class OrderAdmin(admin.ModelAdmin):
                 else:
                     order_set_status(order=order, to_status=to_status, by=Actor.STAFF, by_user=request.user)
             except InvalidTransition:
-                refused.append(str(order.pk))
+                refused.append(str(order.number))
             else:
-                moved.append(str(order.pk))
+                moved.append(str(order.number))
         if moved:
             self.message_user(
                 request,
@@ -177,17 +233,17 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.action(description="Mark shipped", permissions=["change"])
     def mark_shipped(self, request, queryset):
-        """Move the selected IN_PROGRESS orders to SHIPPED; report the others by id."""
+        """Move the selected IN_PROGRESS orders to SHIPPED; report the others by number."""
         self._move_selected(request, queryset, to_status=OrderStatus.SHIPPED, verb="marked shipped")
 
     @admin.action(description="Mark delivered", permissions=["change"])
     def mark_delivered(self, request, queryset):
-        """Move the selected SHIPPED orders to DELIVERED; report the others by id."""
+        """Move the selected SHIPPED orders to DELIVERED; report the others by number."""
         self._move_selected(request, queryset, to_status=OrderStatus.DELIVERED, verb="marked delivered")
 
     @admin.action(description="Cancel and restock", permissions=["change"])
     def cancel_and_restock(self, request, queryset):
-        """Cancel the selected IN_PROGRESS orders, returning their stock; report the others by id."""
+        """Cancel the selected IN_PROGRESS orders, returning their stock; report the others by number."""
         self._move_selected(
             request, queryset, to_status=OrderStatus.CANCELLED, verb="cancelled and restocked"
         )

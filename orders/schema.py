@@ -187,7 +187,7 @@ ORDER_CREATE = extend_schema(
         **error_responses(422, s422="`idempotency_key_reused`: the key was used with a different body."),
     },
     examples=[
-        OpenApiExample("One phone to Ann's office", value=order_create_example(), request_only=True),
+        OpenApiExample("One phone", value=order_create_example(), request_only=True),
         OpenApiExample("The order placed", value=order_example(), response_only=True, status_codes=["201"]),
     ],
 )

@@ -12,7 +12,7 @@ from accounts.tests.factories import UserFactory
 from catalog.models import Product
 from catalog.tests.factories import ProductFactory
 from orders.models import Actor, Order, OrderStatus, OrderStatusChange
-from orders.tests.factories import OrderFactory
+from orders.tests.factories import SHIPPING_ADDRESS, OrderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -182,7 +182,7 @@ def test_mark_shipped_moves_open_orders_and_reports_refused_ids(admin_client):
     assert Order.objects.get(pk=delivered.pk).status == OrderStatus.DELIVERED
     text = " ".join(messages_of(response))
     assert "1 order marked shipped" in text
-    assert f"Refused (status does not allow it): {delivered.pk}." in text
+    assert f"Refused (status does not allow it): {delivered.number}." in text
 
 
 def test_mark_delivered_moves_shipped_orders_only(admin_client):
@@ -202,7 +202,7 @@ def test_cancel_and_restock_returns_stock_and_refuses_shipped(admin_client):
     assert Order.objects.get(pk=open_order.pk).status == OrderStatus.CANCELLED
     assert Order.objects.get(pk=shipped.pk).status == OrderStatus.SHIPPED
     assert stock_of(product) == 17
-    assert f"Refused (status does not allow it): {shipped.pk}." in " ".join(messages_of(response))
+    assert f"Refused (status does not allow it): {shipped.number}." in " ".join(messages_of(response))
     last = OrderStatusChange.objects.filter(order=open_order).order_by("changed_at", "id").last()
     assert last.changed_by == Actor.STAFF
 
@@ -220,3 +220,37 @@ def test_customers_cannot_reach_the_admin(client):
     response = client.get(CHANGELIST)
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+# --- number, shipping address, note ---------------------------------------------------------
+
+
+def test_the_changelist_shows_numbers_and_finds_an_order_by_its_number(admin_client):
+    first = OrderFactory()
+    second = OrderFactory()
+    text = admin_client.get(CHANGELIST).content.decode()
+    assert f">{first.number}<" in text and f">{second.number}<" in text
+    assert listed_ids(admin_client.get(CHANGELIST, {"q": str(second.number)})) == {str(second.pk)}
+    assert listed_ids(admin_client.get(CHANGELIST, {"q": "999999999999999999999"})) == set()
+
+
+def test_the_filter_finds_orders_without_a_shipping_address(admin_client):
+    shipped_somewhere = OrderFactory(shipping_address=SHIPPING_ADDRESS)
+    legacy = OrderFactory()
+    assert listed_ids(admin_client.get(CHANGELIST, {"shipping_address": "no"})) == {str(legacy.pk)}
+    assert listed_ids(admin_client.get(CHANGELIST, {"shipping_address": "yes"})) == {
+        str(shipped_somewhere.pk)
+    }
+
+
+def test_the_change_page_shows_the_address_escaped_and_the_note(admin_client):
+    order = OrderFactory(
+        shipping_address={**SHIPPING_ADDRESS, "full_name": "<script>alert(1)</script>"}, note="Gift: wrap it"
+    )
+    text = admin_client.get(change_url(order)).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;<br>" in text
+    assert "1 Market Street<br>" in text and "94105 San Francisco<br>" in text
+    assert "Gift: wrap it" in text
+    assert str(order.number) in text
+    legacy = OrderFactory()
+    assert "placed through the legacy routes" in admin_client.get(change_url(legacy)).content.decode()

@@ -33,6 +33,9 @@ REPRESENTATIONS = {
     "Order line": "OrderLine",
     "History entry": "OrderStatusChange",
     "Order links": "OrderLinks",
+    "Shipping address": "ShippingAddress",
+    "Address": "Address",
+    "Detail": "Detail",
 }
 OPERATION_HEADING = re.compile(r"^### `(GET|POST|PUT|PATCH|DELETE) (/\S*)`\s*$", re.M)
 REPRESENTATION_HEADING = re.compile(r"^#### (.+?)\s*$", re.M)

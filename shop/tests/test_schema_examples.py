@@ -23,19 +23,27 @@ from catalog.models import Product
 from catalog.schema import EXAMPLE_PRODUCT_ID
 from catalog.selectors import EXAMPLE_PRODUCT_SKU
 from catalog.tests.factories import ProductFactory
-from orders.tests.factories import SHIPPING_ADDRESS
+from orders.schema import order_create_example
 
 SCHEMA = "/api/v1/schema/"
 METHODS = {"get", "post", "put", "patch", "delete"}
 # Sphinx and reStructuredText markup, which Swagger UI and ReDoc would show as it is.
 MARKUP = ("``", ":func:", ":class:", ":meth:", ":data:")
 
-# The operation ids of the document before the viewsets (generated clients name methods after them).
+# The operation ids (generated clients name methods after them): those of the document before
+# the viewsets, and those of the endpoints added since.
 OPERATION_IDS = {
     ("get", "/api/v1/accounts/me/"): "accounts_me_retrieve",
     ("patch", "/api/v1/accounts/me/"): "accounts_me_partial_update",
     ("delete", "/api/v1/accounts/me/"): "accounts_me_destroy",
     ("post", "/api/v1/accounts/me/password/"): "accounts_me_password_create",
+    ("get", "/api/v1/accounts/me/addresses/"): "accounts_me_addresses_list",
+    ("post", "/api/v1/accounts/me/addresses/"): "accounts_me_addresses_create",
+    ("get", "/api/v1/accounts/me/addresses/{address_id}/"): "accounts_me_addresses_retrieve",
+    ("patch", "/api/v1/accounts/me/addresses/{address_id}/"): "accounts_me_addresses_partial_update",
+    ("delete", "/api/v1/accounts/me/addresses/{address_id}/"): "accounts_me_addresses_destroy",
+    ("post", "/api/v1/auth/password-reset/"): "auth_password_reset_create",
+    ("post", "/api/v1/auth/password-reset/confirm/"): "auth_password_reset_confirm_create",
     ("post", "/api/v1/auth/logout/"): "auth_logout_create",
     ("post", "/api/v1/auth/logout-all/"): "auth_logout_all_create",
     ("post", "/api/v1/auth/register/"): "auth_register_create",
@@ -174,9 +182,8 @@ def test_staff_only_fields_are_optional_in_the_order(document):
 
 def test_the_offline_document_keeps_the_placeholder_product(document):
     body = document["paths"]["/api/v1/orders/"]["post"]["requestBody"]["content"]["application/json"]
-    assert body["examples"]["OnePhone"]["value"] == {
-        "items": [{"product": EXAMPLE_PRODUCT_ID, "quantity": 1}]
-    }
+    assert body["examples"]["OnePhone"]["value"] == order_create_example()
+    assert order_create_example()["items"] == [{"product": EXAMPLE_PRODUCT_ID, "quantity": 1}]
 
 
 @pytest.mark.django_db
@@ -187,10 +194,7 @@ def test_the_served_document_orders_the_demo_phone(api_client):
     served = api_client.get(SCHEMA, {"format": "json"}).json()
 
     body = served["paths"]["/api/v1/orders/"]["post"]["requestBody"]["content"]["application/json"]
-    assert body["examples"]["OnePhone"]["value"] == {
-        "shipping_address": SHIPPING_ADDRESS,
-        "items": [{"product": str(phone.pk), "quantity": 1}],
-    }
+    assert body["examples"]["OnePhone"]["value"] == order_create_example(product_id=str(phone.pk))
     (parameter,) = served["paths"]["/api/v1/products/{id}/"]["get"]["parameters"]
     assert [example["value"] for example in parameter["examples"].values()] == [str(phone.pk)]
     assert EXAMPLE_PRODUCT_ID not in str(served["paths"])

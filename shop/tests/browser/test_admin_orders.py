@@ -77,7 +77,7 @@ def test_staff_cannot_ship_a_cancelled_order(page, admin, ann):
     search_orders(page, "ann@example.com")
     run_action(page, cancelled, "Mark shipped")
     expect(page.locator("ul.messagelist li.warning")).to_have_text(
-        f"Refused (status does not allow it): {cancelled.pk}."
+        f"Refused (status does not allow it): {cancelled.number}."
     )
     expect(page.locator("ul.messagelist li.success")).to_have_count(0)
     expect(page.locator("#result_list tbody tr").filter(has_text="ann@example.com")).to_contain_text(
