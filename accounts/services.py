@@ -506,7 +506,8 @@ def password_reset_request(*, email: str, client_address: str) -> User | None:
         message=message,
         code="password_reset_throttled",
     )
-    return unique_row(User.objects.filter(email=email, is_active=True))
+    user = unique_row(User.objects.filter(email=email))  # the email index; is_active is checked here
+    return user if user is not None and user.is_active else None
 
 
 def password_reset_confirm(*, uid: str, token: str, new_password: str, client_address: str) -> User:
@@ -536,7 +537,8 @@ def _password_reset_user(uid: str) -> User | None:
     except (ValueError, TypeError, UnicodeDecodeError):
         return None
     pk = primary_key_parse(model=User, value=raw)
-    return unique_row(User.objects.filter(pk=pk, is_active=True)) if pk is not None else None
+    user = unique_row(User.objects.filter(pk=pk)) if pk is not None else None
+    return user if user is not None and user.is_active else None
 
 
 # --- Addresses ------------------------------------------------------------------------

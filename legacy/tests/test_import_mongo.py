@@ -224,8 +224,11 @@ def test_without_transactions_a_failed_import_removes_what_it_wrote(offline):
     assert writes[1].args[0][0]["order_id"] == order_id
     assert writes[3].args[0] == writes[4].args[0] == {"order_id": order_id}
     assert writes[5].args[0] == {"_id": customer_id}
-    # Deleting the order itself collects it first (here "no rows"; on a server, the order).
-    assert reads_of(recorder.reads, "orders_order")[0][0] == {"$match": {"_id": order_id}}
+    # The next order number is read first (the highest number, by the -number index); deleting
+    # the order itself collects it first (here "no rows"; on a server, the order).
+    number_read, collect = reads_of(recorder.reads, "orders_order")
+    assert number_read[0] == {"$sort": {"number": -1}}
+    assert collect[0] == {"$match": {"_id": order_id}}
 
 
 def test_the_first_login_rewrites_the_old_hash_with_one_update(settings, offline):

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from bson import Decimal128, ObjectId
 from rest_framework.test import APIClient, APIRequestFactory, force_authenticate
 
+from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.models import User
 from accounts.sessions import SessionStore
@@ -122,6 +123,26 @@ def _legacy_product():
     with record_commands() as recorder:
         legacy_product_find(category=Category(slug="electronics", name="Electronics"), name="Phone")
     return _reads(recorder, "catalog_product")[-1]
+
+
+def _next_order_number():
+    with record_commands() as recorder:
+        order_services.order_number_next()
+    return _reads(recorder, "orders_order")[-1]
+
+
+def _saved_addresses():
+    with record_commands() as recorder:
+        list(account_selectors.address_list(user=_customer()))
+    return _reads(recorder, "accounts_address")[-1]
+
+
+def _saved_address_for_order():
+    with record_commands() as recorder, contextlib.suppress(errors.InvalidInput):
+        order_services.shipping_address_resolve(
+            customer=_customer(), shipping_address=None, shipping_address_id="65277a812b73bb530ad77401"
+        )
+    return _reads(recorder, "accounts_address")[-1]
 
 
 def _cursor(position: str) -> str:
@@ -283,5 +304,23 @@ HOT_QUERIES: list[HotQuery] = [
         "orders_order",
         "orders_customer_status_newest",
         _open_orders_of_deleted_account,
+    ),
+    HotQuery(
+        "orders: the next order number (the highest so far)",
+        "orders_order",
+        "orders_number_desc",
+        _next_order_number,
+    ),
+    HotQuery(
+        "addresses: a customer's saved addresses",
+        "accounts_address",
+        "accounts_address_customer",
+        _saved_addresses,
+    ),
+    HotQuery(
+        "orders: the saved address an order ships to",
+        "accounts_address",
+        "_id_",
+        _saved_address_for_order,
     ),
 ]
