@@ -14,13 +14,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from bson import ObjectId
 from django.contrib.auth.hashers import make_password
+from django.test import Client
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts import selectors, services
 from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD
 from accounts.tokens import issue_token_pair
-from shop.testing.mongo import Answer, compile_pipeline, record_commands, user_document
+from shop.testing.mongo import Answer, compile_pipeline, record_commands, session_answers, user_document
 from shop.testing.mongo_indexes import assert_served_by_index
 
 pytestmark = pytest.mark.mongo
@@ -136,3 +138,35 @@ def test_a_reset_confirmation_reads_the_user_by_id_and_sets_the_password():
     (update,) = [command for command in recorder.writes if command.collection == "accounts_user"]
     assert update.args[0] == {"_id": USER_ID}
     assert set(update.args[1][0]["$set"]) == {"password", "token_version", "tokens_valid_after"}
+
+
+# --- The admin ---------------------------------------------------------------------------------
+
+STAFF = user_document(ObjectId("65277a812b73bb530ad773ff"))
+SESSION_KEY = "a" * 32
+
+
+def admin_answers() -> list[Answer]:
+    return [
+        *session_answers(STAFF, session_key=SESSION_KEY),
+        Answer("accounts_address", where=None, documents=(ADDRESS,)),
+        Answer("accounts_address", where={"_id": ADDRESS_ID}, documents=(ADDRESS,)),
+        *ANSWERS,
+    ]
+
+
+def admin() -> Client:
+    client = Client()
+    client.cookies["sessionid"] = SESSION_KEY
+    return client
+
+
+def test_staff_browse_addresses_and_a_users_page_lists_them():
+    client = admin()
+    with record_commands(admin_answers()) as recorder:
+        assert client.get(reverse("admin:accounts_address_changelist")).status_code == 200
+        assert client.get(reverse("admin:accounts_address_changelist"), {"q": "Lyon"}).status_code == 200
+        assert client.get(reverse("admin:accounts_address_change", args=[ADDRESS_ID])).status_code == 200
+        assert client.get(reverse("admin:accounts_user_change", args=[USER_ID])).status_code == 200
+        assert client.get(reverse("admin:accounts_address_delete", args=[ADDRESS_ID])).status_code == 403
+    assert not [command for command in recorder.writes if command.collection == "accounts_address"]

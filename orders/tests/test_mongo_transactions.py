@@ -462,3 +462,59 @@ def test_a_replica_set_without_a_writable_primary_is_not_ready():
         response = APIClient().get("/readyz")
     assert response.status_code == 503
     assert response.json()["code"] == "database_unavailable"
+
+
+# --- Order numbers --------------------------------------------------------------------------------
+
+
+def duplicate_order_number(command):
+    """Refuse the first order insert with the duplicate key a concurrent order's number causes."""
+    from pymongo.errors import DuplicateKeyError
+
+    if (
+        command.collection == "orders_order"
+        and command.method == "insert_many"
+        and not duplicate_order_number.sent
+    ):
+        duplicate_order_number.sent = True
+        return DuplicateKeyError("E11000 duplicate key error: number", code=11000)
+    return None
+
+
+def test_the_number_is_the_highest_plus_one_read_in_the_transaction():
+    highest = Answer("orders_order", where=None, documents=({"number": 1041},))
+    with record_commands(
+        [ACTIVE_PRODUCTS, NEW_ORDER, highest], ids={"orders_order": NEW_ORDER_ID}
+    ) as recorder:
+        services.order_create(customer=customer(), items=ITEMS)
+    number_reads = [
+        pipeline for name, pipeline in recorder.reads if name == "orders_order" and "$sort" in str(pipeline)
+    ]
+    assert number_reads[0][:2] == [{"$sort": {"number": -1}}, {"$limit": 1}]
+    (inserted,) = [command for command in recorder.writes if command.collection == "orders_order"]
+    assert inserted.args[0][0]["number"] == 1042
+    assert inserted.in_transaction
+
+
+def test_a_number_taken_meanwhile_reruns_the_transaction():
+    duplicate_order_number.sent = False
+    recorder, order = create(fault=duplicate_order_number)
+    assert isinstance(order, Order)
+    first, second = recorder.attempts
+    assert kinds(first)[-1] == ("orders_order", "insert_many")  # nothing more was sent in the aborted one
+    assert kinds(second) == CREATION_WRITES
+
+
+def test_without_transactions_a_number_taken_meanwhile_takes_the_next(settings):
+    settings.MONGODB_ALLOW_STANDALONE = True
+    duplicate_order_number.sent = False
+    taken = Answer("orders_order", where={"number": 1001}, documents=({"_id": ObjectId(), "number": 1001},))
+    with record_commands(
+        [ACTIVE_PRODUCTS, NEW_ORDER, taken],
+        ids={"orders_order": NEW_ORDER_ID},
+        topology="standalone",
+        fault=duplicate_order_number,
+    ) as recorder:
+        services.order_create(customer=customer(), items=ITEMS)
+    inserts = [command for command in recorder.writes if command.collection == "orders_order"]
+    assert len(inserts) == 2 and not any(command.in_transaction for command in inserts)
