@@ -216,13 +216,15 @@ class Compensations:
         self.undos.append((description, undo))
 
     def run_successes(self) -> None:
-        """Run the callbacks of a succeeded operation in order; one that fails is logged, the rest still run."""
+        """Run the callbacks of a succeeded operation in order; a failing one is logged, the others run."""
         while self.successes:
             callback = self.successes.pop(0)
             try:
                 callback()
             except Exception:
-                logger.exception("after_success callback %s failed", getattr(callback, "__qualname__", callback))
+                logger.exception(
+                    "after_success callback %s failed", getattr(callback, "__qualname__", callback)
+                )
 
     def run(self) -> None:
         """Undo every remembered write, newest first; an undo that fails is logged, the rest still run."""
