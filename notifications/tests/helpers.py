@@ -19,7 +19,7 @@ ADDRESS = {
 }
 
 
-def closed_port() -> int:
+def free_port() -> int:
     """Return a loopback port where nothing listens (bound, then released): connecting is refused."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -30,7 +30,7 @@ def smtp_refused(settings) -> None:
     """Point Django's SMTP backend at a loopback port with no server: every send fails for real."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = closed_port()
+    settings.EMAIL_PORT = free_port()
     settings.EMAIL_TIMEOUT = 2
 
 
@@ -43,5 +43,9 @@ def password_reset_email(to_email: str = "ann@example.com") -> OutboxEmail:
     return services.email_enqueue(
         kind=EmailKind.PASSWORD_RESET,
         to_email=to_email,
-        context={"user": User(), "reset_url": "https://shop.example.com/reset?uid=1&token=t", "expires_in_minutes": 60},
+        context={
+            "user": User(),
+            "reset_url": "https://shop.example.com/reset?uid=1&token=t",
+            "expires_in_minutes": 60,
+        },
     )

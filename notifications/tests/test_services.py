@@ -193,7 +193,9 @@ def test_a_late_worker_cannot_mark_a_row_it_no_longer_holds(queued, settings):
     stale = OutboxEmail.objects.get(pk=queued.pk)
     stale.status, stale.attempts = EmailStatus.SENDING, 1
     with services._MailConnection() as connection:
-        services._send_and_record(stale, lease=old_lease, clock=lambda: later, connection=connection, report=first)
+        services._send_and_record(
+            stale, lease=old_lease, clock=lambda: later, connection=connection, report=first
+        )
 
     assert first.lease_lost == 1  # sent again (same Message-ID), but the row is not touched
     assert only_row().status == EmailStatus.SENT
@@ -271,7 +273,9 @@ def test_an_unknown_kind_or_a_bad_address_is_refused(db):
     with pytest.raises(ValueError, match="unknown email kind"):
         services.email_enqueue(kind="newsletter", to_email="ann@example.com", context={})
     with pytest.raises(ValidationError):
-        services.email_enqueue(kind=EmailKind.PASSWORD_RESET, to_email="ann@example.com\nBcc: x@y", context={})
+        services.email_enqueue(
+            kind=EmailKind.PASSWORD_RESET, to_email="ann@example.com\nBcc: x@y", context={}
+        )
     assert OutboxEmail.objects.count() == 0
 
 
