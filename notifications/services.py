@@ -211,8 +211,9 @@ def _deliver_after_success(email: OutboxEmail) -> None:
     try:
         report = DeliveryReport()
         now = timezone.now()
-        # Not due yet if it was held (no transaction), but its operation has now succeeded.
-        condition = Q(status=EmailStatus.PENDING, attempts=0)
+        # Not due yet if it was held (no transaction), but its operation has now succeeded;
+        # untouched since (_claim adds attempts=0), or a worker has taken it meanwhile.
+        condition = Q(status=EmailStatus.PENDING)
         lease = _claim(email, now=now, condition=condition, report=report)
         if lease is not None:
             with _MailConnection() as connection:
@@ -392,11 +393,8 @@ def outbox_backlog(*, now: datetime | None = None) -> OutboxBacklog:
     )
     for row in rows:
         counts[row["status"]] = row["count"]
-    oldest = None
-    if counts[EmailStatus.PENDING]:
-        oldest = OutboxEmail.objects.filter(status=EmailStatus.PENDING).aggregate(oldest=Min("created_at"))[
-            "oldest"
-        ]
+    pending = OutboxEmail.objects.filter(status=EmailStatus.PENDING)
+    oldest = pending.aggregate(oldest=Min("created_at"))["oldest"]
     return OutboxBacklog(
         counts=counts, oldest_pending_age=max(now - oldest, timedelta(0)) if oldest else None
     )
