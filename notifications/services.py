@@ -53,6 +53,9 @@ LAST_ERROR_MAX_LENGTH = 2000
 SUBJECT_MAX_LENGTH = 255
 # The statuses of emails not delivered yet: what outbox_backlog() counts.
 BACKLOG_STATUSES = (EmailStatus.PENDING, EmailStatus.SENDING, EmailStatus.FAILED)
+# The in-process attempt runs inside a request (after its commit): a mail server that does
+# not answer may cost it this long at most, not EMAIL_TIMEOUT; the worker waits longer.
+IN_PROCESS_TIMEOUT_SECONDS = 5
 LEASE_LOST_ERROR = "the previous delivery attempt did not finish before its lease ended (worker stopped?)"
 
 
@@ -216,7 +219,8 @@ def _deliver_after_success(email: OutboxEmail) -> None:
         condition = Q(status=EmailStatus.PENDING)
         lease = _claim(email, now=now, condition=condition, report=report)
         if lease is not None:
-            with _MailConnection() as connection:
+            timeout = min(settings.EMAIL_TIMEOUT or IN_PROCESS_TIMEOUT_SECONDS, IN_PROCESS_TIMEOUT_SECONDS)
+            with _MailConnection(timeout=timeout) as connection:
                 _send_and_record(email, lease=lease, clock=timezone.now, connection=connection, report=report)
     except Exception:
         logger.exception("in-process delivery of outbox email %s failed; the worker will retry it", email.pk)
@@ -292,7 +296,9 @@ def _send_and_record(
         if not recorded:
             logger.warning("outbox email %s: its lease ended before the failure was recorded", email.pk)
         return
-    if held.update(status=EmailStatus.SENT, sent_at=clock(), locked_until=None):
+    sent_at = clock()
+    if held.update(status=EmailStatus.SENT, sent_at=sent_at, locked_until=None):
+        email.status, email.sent_at, email.locked_until = EmailStatus.SENT, sent_at, None
         report.sent += 1
         return
     report.lease_lost += 1
@@ -307,8 +313,10 @@ def _send_and_record(
 class _MailConnection:
     """One connection of the email backend for a pass: opened at the first email, reopened after an error."""
 
-    def __init__(self):
+    def __init__(self, *, timeout: float | None = None):
         self.backend = None
+        # Django's SMTP backend takes it; the others accept and ignore it.
+        self.options = {"timeout": timeout} if timeout is not None else {}
 
     def __enter__(self) -> _MailConnection:
         return self
@@ -327,7 +335,7 @@ class _MailConnection:
     def send(self, email: OutboxEmail) -> None:
         """Send ``email`` (text and HTML, with its Message-ID); raise whatever the backend raises."""
         if self.backend is None:
-            self.backend = get_connection(fail_silently=False)
+            self.backend = get_connection(fail_silently=False, **self.options)
             self.backend.open()
         message = EmailMultiAlternatives(
             subject=email.subject,

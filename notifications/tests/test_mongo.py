@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from bson import ObjectId
+from bson import Decimal128, ObjectId
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -279,3 +279,32 @@ def test_a_backlog_read_that_fails_leaves_the_gauges_out_of_the_scrape():
     text = response.content.decode()
     assert "shop_http_request_duration_seconds" in text
     assert "shop_outbox_emails" not in text
+
+
+def test_order_emails_read_the_lines_with_one_plain_match_on_the_order():
+    from decimal import Decimal
+
+    from orders.models import Order
+
+    order = Order(pk=ObjectId(), total=Decimal("20.00"), currency="USD", status="IN_PROGRESS")
+    line = {
+        "_id": ObjectId(),
+        "order_id": order.pk,
+        "product_id": ObjectId(),
+        "position": 1,
+        "sku": "EL-1",
+        "name": "Phone",
+        "category_slug": "electronics",
+        "unit_price": Decimal128("10.00"),
+        "quantity": 2,
+        "line_total": Decimal128("20.00"),
+        "stock_reserved": True,
+    }
+    answer = Answer("orders_orderline", where={"order_id": order.pk}, documents=(line,))
+    with record_commands([answer]) as recorder:
+        email = services.email_render(kind="order_placed", context={"order": order, "customer_name": "Ann"})
+    assert "2 x Phone (EL-1)" in email.body_text and "Phone" in email.body_html
+    assert {collection for collection, _ in recorder.reads} == {"orders_orderline"}
+    for _collection, pipeline in recorder.reads:
+        assert_index_friendly(pipeline)
+        assert pipeline[0] == {"$match": {"order_id": order.pk}}

@@ -284,3 +284,26 @@ def test_message_ids_are_unique_and_in_the_senders_domain(settings):
     first, second = services.message_id_new(), services.message_id_new()
     assert first != second
     assert first.startswith("<") and first.endswith("@shop.example.com>")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mail_server_that_never_answers_costs_the_request_the_short_timeout_only(settings):
+    import socket
+    import time
+
+    silent = socket.socket()  # accepts connections (the kernel does) but never greets
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", silent.getsockname()[1]
+    settings.EMAIL_TIMEOUT = 30
+    try:
+        started = time.monotonic()
+        transactions.run(password_reset_email)
+        elapsed = time.monotonic() - started
+    finally:
+        silent.close()
+    assert services.IN_PROCESS_TIMEOUT_SECONDS - 1 < elapsed < services.IN_PROCESS_TIMEOUT_SECONDS + 5
+    row = only_row()
+    assert (row.status, row.attempts) == (EmailStatus.PENDING, 1)
+    assert "timed out" in row.last_error
