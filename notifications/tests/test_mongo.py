@@ -258,6 +258,9 @@ def test_the_admin_list_filters_search_change_page_and_retry_action_compile():
         assert client.get(changelist, {"q": "ann@"}).status_code == 200
         change = reverse("admin:notifications_outboxemail_change", args=[EMAIL_ID])
         assert client.get(change).status_code == 200
+        assert client.get(reverse("admin:notifications_outboxemail_add")).status_code == 403
+        delete = reverse("admin:notifications_outboxemail_delete", args=[EMAIL_ID])
+        assert client.get(delete).status_code == 403
         response = client.post(changelist, {"action": "retry_failed", "_selected_action": [str(EMAIL_ID)]})
     assert response.status_code == 302
     (retry,) = [command for command in recorder.writes if command.collection == COLLECTION]
