@@ -73,7 +73,7 @@ format: $(STAMP)
 migrations: $(STAMP)
 	DJANGO_DEBUG=1 $(PY) manage.py makemigrations
 	DJANGO_DEBUG=1 MONGODB_URI='$(MONGODB_CONTRACT_URI)' $(PY) -m shop.offline_makemigrations \
-		admin auth contenttypes accounts catalog orders legacy
+		admin auth contenttypes accounts catalog orders legacy notifications
 
 ## bench: load-test the API under gunicorn beside two floors (bench/, BENCHMARKS.md); not part of test
 bench: $(STAMP)

@@ -39,6 +39,8 @@ from accounts.models import (
     phone_normalize,
 )
 from accounts.tokens import TOKEN_VERSION_CLAIM, ShopRefreshToken, issue_token_pair
+from notifications.models import EmailKind
+from notifications.services import email_enqueue
 from shop import errors, transactions
 from shop.db import primary_key_parse, unique_row
 from shop.http import UNKNOWN_CLIENT_ADDRESS
@@ -462,9 +464,9 @@ RESET_LINK_SENT_MESSAGE = (
 def password_reset_start(*, email: str, client_address: str) -> None:
     """Mail a password reset link to the account of ``email``, if there is one (throttled).
 
-    The email is written to the outbox in the same operation as nothing else: it goes
-    out once, after commit (``notifications``). Unknown addresses get nothing, after the
-    same checks, and the caller answers the same.
+    The email goes through the outbox (``notifications``): written, then sent after
+    commit and retried by the worker. Unknown addresses get nothing, after the same
+    checks, and the caller answers the same.
     """
     user = password_reset_request(email=email, client_address=client_address)
     if user is None:
@@ -473,8 +475,15 @@ def password_reset_start(*, email: str, client_address: str) -> None:
 
 
 def password_reset_mail(*, user: User) -> None:
-    """Write the password reset email of ``user`` (with a fresh link) to the outbox."""
-    raise NotImplementedError  # replaced when the outbox lands
+    """Write the password reset email of ``user``, with a fresh link, to the outbox (sent after commit)."""
+    context = {
+        "user": user,
+        "reset_url": password_reset_link(user=user),
+        "expires_in_minutes": max(1, settings.PASSWORD_RESET_TIMEOUT // 60),
+    }
+    transactions.run(
+        lambda: email_enqueue(kind=EmailKind.PASSWORD_RESET, to_email=user.email, context=context)
+    )
 
 
 def password_reset_request(*, email: str, client_address: str) -> User | None:

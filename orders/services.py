@@ -10,6 +10,9 @@
   every move writes an ``OrderStatusChange`` and a move to ``CANCELLED`` restocks.
 * :func:`orders_close_for_deleted_customer` is the orders part of closing an account
   (``shop.services.account_close``).
+* Placing an order, shipping it and cancelling it (but for a closing account) write
+  the customer's email to the outbox inside the same operation (``notifications``):
+  sent after commit, never for a change that rolled back.
 * Every change a customer can see in their orders ends with
   :func:`customer_orders_version_bump`, the key of the cached order-list pages
   (``orders.page_cache``).
@@ -24,9 +27,11 @@ is left half-written.
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import json
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -34,6 +39,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -43,6 +49,8 @@ from accounts import services as account_services
 from accounts.models import User
 from catalog.models import Product
 from catalog.services import product_stock_release, product_stock_reserve
+from notifications.models import EmailKind
+from notifications.services import email_enqueue
 from orders.errors import (
     IdempotencyKeyInProgress,
     IdempotencyKeyReused,
@@ -54,6 +62,8 @@ from orders.models import Actor, IdempotencyRecord, Order, OrderLine, OrderStatu
 from shop import errors, transactions
 from shop.db import primary_key_parse, unique_row
 from shop.errors import InvalidInput, NotAuthenticated, NotFound
+
+logger = logging.getLogger(__name__)
 
 # The status machine as data: each status maps to the statuses it may move to.
 ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -180,6 +190,7 @@ def order_create(
         order = _order_write(customer=customer, lines=lines, total=total, shipping_address=address, note=note)
         if record is not None:
             IdempotencyRecord.objects.filter(pk=record.pk).update(order=order)
+        order_email(order=order, kind=EmailKind.ORDER_PLACED, customer=customer)
         if not customer_orders_version_bump(customer_id=customer.pk):
             # The account was deleted while this request ran: no order for it (all is undone).
             raise NotAuthenticated("This account no longer exists.", code="user_not_found")
@@ -536,6 +547,14 @@ def order_set_status(*, order: Order, to_status: str, by: str, by_user=None) -> 
         )
         if to_status == OrderStatus.CANCELLED:
             stock_release_all(lines=_order_quantities(order=order))
+        kind = STATUS_EMAILS.get(to_status)
+        if kind is not None and by != Actor.SYSTEM:
+            moved_order = copy.copy(order)
+            moved_order.status = to_status
+            transactions.complete(
+                lambda: order_email(order=moved_order, kind=kind),
+                description=f"{kind} email of order {order.pk}",
+            )
         transactions.complete(
             lambda: customer_orders_version_bump(customer_id=order.customer_id),
             description=f"order-list version of customer {order.customer_id}",
@@ -548,6 +567,31 @@ def order_set_status(*, order: Order, to_status: str, by: str, by_user=None) -> 
     # Any history prefetched before the move is stale now.
     getattr(order, "_prefetched_objects_cache", {}).pop("history", None)
     return order
+
+
+# The status moves the customer hears about (``system`` moves, such as closing the account, are silent).
+STATUS_EMAILS = {
+    OrderStatus.SHIPPED: EmailKind.ORDER_SHIPPED,
+    OrderStatus.CANCELLED: EmailKind.ORDER_CANCELLED,
+}
+
+
+def order_email(*, order: Order, kind: str, customer=None) -> None:
+    """Write the email of ``kind`` about ``order`` to its customer into the outbox (part of the operation).
+
+    ``customer`` is the order's customer if the caller has it; otherwise it is read.
+    A detached order (its account closed) gets no email, and neither does an address
+    the mail layer refuses (logged): the change it reports stands either way.
+    """
+    if customer is None:
+        customer = unique_row(User.objects.filter(pk=order.customer_id)) if order.customer_id else None
+    if customer is None:
+        return
+    context = {"order": order, "customer_name": customer.get_short_name() or customer.email}
+    try:
+        email_enqueue(kind=kind, to_email=customer.email, context=context)
+    except ValidationError:
+        logger.warning("no %s email for order %s: the address %r is refused", kind, order.pk, customer.email)
 
 
 def customer_orders_version_bump(*, customer_id) -> int:

@@ -277,3 +277,84 @@ def redact_uri(uri: str) -> str:
         return uri
     user = userinfo.split(":", 1)[0]
     return parts._replace(netloc=f"{user}:***@{host}").geturl()
+
+
+# --- Email ----------------------------------------------------------------------------------------
+
+CONSOLE_EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+SMTP_EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+FILE_EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+
+
+def email_backend(name: str, *, debug: bool) -> str:
+    """Return the email backend's dotted path from ``name``: console in debug, SMTP otherwise.
+
+    The path must name a class that imports, so a typo stops start-up instead of
+    the first email.
+    """
+    path = env_str(name) or (CONSOLE_EMAIL_BACKEND if debug else SMTP_EMAIL_BACKEND)
+    from django.utils.module_loading import import_string
+
+    try:
+        import_string(path)
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"{name} must be the dotted path of an email backend such as {SMTP_EMAIL_BACKEND}, "
+            f"got {path!r} ({exc})"
+        ) from None
+    return path
+
+
+def email_address(name: str, default: str) -> str:
+    """Return a sender address (``shop@example.com`` or ``Shop <shop@example.com>``) from ``name``."""
+    from email.utils import parseaddr
+
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    value = env_str(name) or default
+    _display, address = parseaddr(value)
+    try:
+        if not address or any(char in value for char in "\r\n"):
+            raise ValidationError("no address")
+        validate_email(address)
+    except ValidationError:
+        raise ConfigurationError(
+            f"{name} must be an email address such as shop@example.com or 'Shop <shop@example.com>', "
+            f"got {value!r}"
+        ) from None
+    return value
+
+
+def env_port(name: str, default: int) -> int:
+    """Return a TCP port number (1-65535) from ``name``."""
+    port = env_int(name, default, minimum=1)
+    if port > 65535:
+        raise ConfigurationError(f"{name} must be a port number (1-65535), got {port}")
+    return port
+
+
+def env_directory(name: str, *, required: bool, why: str) -> str:
+    """Return a directory path from ``name``: one that exists or can be created; unset is ``""``.
+
+    ``required`` makes an unset variable an error, explained by ``why``.
+    """
+    value = env_str(name)
+    if not value:
+        if required:
+            raise ConfigurationError(f"{name} must be set {why}")
+        return ""
+    path = Path(value)
+    if path.exists() and not path.is_dir():
+        raise ConfigurationError(f"{name} points at a file, not a directory: {path}")
+    return str(path)
+
+
+def shop_name(name: str, default: str) -> str:
+    """Return the shop's name for emails from ``name``: one line of at most 100 characters."""
+    value = env_str(name) or default
+    if len(value) > 100 or any(not char.isprintable() for char in value):
+        raise ConfigurationError(
+            f"{name} must be one line of at most 100 printable characters, got {value!r}"
+        )
+    return value

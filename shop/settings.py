@@ -14,14 +14,19 @@ from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from shop.config import (
     ConfigurationError,
     database_profile,
+    email_address,
+    email_backend,
     env_bool,
     env_choice,
+    env_directory,
     env_int,
     env_list,
     env_networks,
     env_origins,
+    env_port,
     env_str,
     redis_cache,
+    shop_name,
 )
 from shop.ops.logs import LOG_FORMATS, default_log_format, logging_config
 
@@ -64,7 +69,16 @@ if DATABASE_PROFILE.is_mongodb:
     ]
     MIGRATION_MODULES = {
         label: f"shop.mongo_migrations.{label}"
-        for label in ("admin", "auth", "contenttypes", "accounts", "catalog", "orders", "legacy")
+        for label in (
+            "admin",
+            "auth",
+            "contenttypes",
+            "accounts",
+            "catalog",
+            "orders",
+            "legacy",
+            "notifications",
+        )
     }
 else:
     CONTRIB_MODEL_APPS = [
@@ -95,6 +109,8 @@ LOCAL_APPS = [
     "catalog",
     "orders",
     "legacy",
+    # The email outbox and its worker (see "Email" below).
+    "notifications",
     # Request ids, JSON logs, metrics and start-up checks (see "Operations" below).
     "shop.ops",
 ]
@@ -225,6 +241,37 @@ PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600, minimum=60)
 # Reset requests per email address, and per client address (ten times as many), within the window.
 PASSWORD_RESET_LIMIT = env_int("PASSWORD_RESET_LIMIT", 3, minimum=1)
 PASSWORD_RESET_WINDOW = timedelta(minutes=env_int("PASSWORD_RESET_WINDOW_MINUTES", 60, minimum=1))
+
+# --- Email (notifications: the outbox and its worker; README "Emails") ---------------
+
+# The shop's name in emails (their subjects, greetings and signatures).
+SHOP_NAME = shop_name("SHOP_NAME", "Shop")
+# Django's email backend: the console in debug (each email printed), SMTP otherwise;
+# django.core.mail.backends.filebased.EmailBackend writes each email to a file in EMAIL_FILE_PATH.
+EMAIL_BACKEND = email_backend("DJANGO_EMAIL_BACKEND", debug=DEBUG)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_port("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# A mail server that stops answering must not hold a worker beyond its lease (below).
+EMAIL_TIMEOUT = 30
+EMAIL_FILE_PATH = env_directory(
+    "EMAIL_FILE_PATH",
+    required=EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend",
+    why="to a directory when DJANGO_EMAIL_BACKEND is Django's file backend",
+)
+DEFAULT_FROM_EMAIL = email_address("DEFAULT_FROM_EMAIL", "shop@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Failed deliveries of one email before it is marked failed (retried with a backoff of
+# 1 minute doubling up to 1 hour in between).
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8, minimum=1)
+# How long a worker holds an email it is sending; past it another worker may take it
+# (keep it well above EMAIL_TIMEOUT: a lease that ends during a slow send means a resend).
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300, minimum=1)
+# Try each email in the process that wrote it, right after its operation committed;
+# off: only the worker (manage.py deliver_outbox --loop) sends.
+OUTBOX_DELIVER_ON_COMMIT = env_bool("OUTBOX_DELIVER_ON_COMMIT", True)
 
 # --- Caching --------------------------------------------------------------------
 

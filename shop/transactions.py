@@ -28,6 +28,11 @@ Every service that writes more than one document runs its writes through
   (a status change is final once its conditional update won) go through
   :func:`complete`, which retries them instead.
 
+Work that must happen only once an operation has succeeded (delivering the email
+the operation wrote to the outbox) is registered with :func:`after_success`: it runs
+after the commit of a transaction, and after the whole operation returned when there
+is none, never in the middle of it and never after it failed.
+
 Nested calls join the outermost operation: one transaction, retried as a whole.
 """
 
@@ -197,13 +202,29 @@ def transactions_disabled() -> Iterator[None]:
 
 @dataclass
 class Compensations:
-    """The undo actions of one operation without a transaction, run newest first on failure."""
+    """The undo actions of one operation without a transaction, run newest first on failure.
+
+    ``successes`` holds what :func:`after_success` registered: run in order once the
+    outermost operation has returned, dropped if it failed.
+    """
 
     undos: list[tuple[str, Callable[[], object]]] = field(default_factory=list)
+    successes: list[Callable[[], object]] = field(default_factory=list)
 
     def add(self, description: str, undo: Callable[[], object]) -> None:
         """Remember how to undo a write that just succeeded."""
         self.undos.append((description, undo))
+
+    def run_successes(self) -> None:
+        """Run the callbacks of a succeeded operation in order; a failing one is logged, the others run."""
+        while self.successes:
+            callback = self.successes.pop(0)
+            try:
+                callback()
+            except Exception:
+                logger.exception(
+                    "after_success callback %s failed", getattr(callback, "__qualname__", callback)
+                )
 
     def run(self) -> None:
         """Undo every remembered write, newest first; an undo that fails is logged, the rest still run."""
@@ -234,6 +255,37 @@ def on_failure(description: str, undo: Callable[[], object]) -> None:
     frames = _frames()
     if frames:
         frames[-1].add(description, undo)
+
+
+def after_success(callback: Callable[[], object], *, using: str = "default") -> None:
+    """Run ``callback`` (no arguments) once the business operation in progress has succeeded.
+
+    * In a transaction (SQL ``atomic()``, or the MongoDB transaction of :func:`run`):
+      Django's ``on_commit(robust=True)``, so it runs after the outermost commit and
+      is dropped on rollback (a MongoDB rerun registers it again).
+    * In an operation without a transaction: after the outermost :func:`run` has
+      returned (a nested operation hands it to the one around it); dropped if the
+      operation fails. Not while the operation runs: its writes are visible at once
+      there, but it may still fail and undo them.
+    * Outside any operation or transaction: at once.
+
+    A callback that raises is logged and never fails the operation, which has
+    already succeeded; it must be best effort (work a later retry can finish).
+    """
+    frames = _frames()
+    if frames:
+        frames[-1].successes.append(callback)
+        return
+    transaction.on_commit(callback, using=using, robust=True)
+
+
+def in_operation_without_transaction() -> bool:
+    """Return whether an operation without a transaction is running in this thread.
+
+    Its writes are visible to other processes at once and undone by the
+    :func:`on_failure` actions if it fails later.
+    """
+    return bool(_frames())
 
 
 def complete(write: Callable[[], T], *, description: str) -> T:
@@ -304,12 +356,18 @@ def _run_without_transaction(operation: Callable[[], T]) -> T:
     compensations = Compensations()
     frames.append(compensations)
     try:
-        return operation()
+        result = operation()
     except BaseException:
         compensations.run()
         raise
     finally:
         frames.pop()
+    if frames:
+        # A nested operation: the one around it may still fail, so it decides.
+        frames[-1].successes.extend(compensations.successes)
+    else:
+        compensations.run_successes()
+    return result
 
 
 def _in_mongodb_transaction(using: str = "default") -> bool:

@@ -6,6 +6,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from accounts import services
@@ -13,6 +14,7 @@ from accounts.models import User, UserSession
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from accounts.tests.helpers import ME, STRONG_PASSWORD, bearer, login
 from accounts.tokens import issue_token_pair
+from notifications.models import OutboxEmail
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +144,57 @@ def test_the_browsable_form_starts_from_the_links_uid_and_token(api_client, user
     parts = link_parts(user)
     page = api_client.get(CONFIRM, {"uid": parts["uid"], "token": parts["token"]}, HTTP_ACCEPT="text/html")
     assert parts["token"] in page.content.decode()
+
+
+# --- The request: the mail ------------------------------------------------------------------
+
+RESET = "/api/v1/auth/password-reset/"
+
+
+def request_reset(client, email, address="10.0.0.9"):
+    return client.post(RESET, {"email": email}, format="json", REMOTE_ADDR=address)
+
+
+def test_a_request_mails_a_working_link_and_answers_202(
+    api_client, user, settings, django_capture_on_commit_callbacks
+):
+    settings.PASSWORD_RESET_URL = "https://shop.example/reset?uid={uid}&token={token}"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = request_reset(api_client, user.email.upper())
+    assert response.status_code == 202
+    assert response.json() == {"detail": services.RESET_LINK_SENT_MESSAGE}
+    (message,) = mail.outbox
+    assert message.to == [user.email]
+    link = next(word for word in message.body.split() if word.startswith("https://shop.example/reset?"))
+    query = parse_qs(urlsplit(link).query)
+    assert confirm(api_client, {"uid": query["uid"][0], "token": query["token"][0]}).status_code == 204
+    assert "60 minutes" in message.body
+
+
+def test_an_unknown_or_inactive_address_gets_the_same_answer_and_no_mail(api_client, user):
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    for email in ("nobody@example.com", user.email):
+        response = request_reset(api_client, email)
+        assert response.status_code == 202
+        assert response.json() == {"detail": services.RESET_LINK_SENT_MESSAGE}
+    assert not OutboxEmail.objects.exists()
+
+
+def test_requests_are_throttled_per_email_and_per_address(api_client, user, settings):
+    settings.PASSWORD_RESET_LIMIT = 2
+    assert [request_reset(api_client, user.email).status_code for _ in range(2)] == [202, 202]
+    refused = request_reset(api_client, user.email, address="10.0.0.10")  # another address, same email
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert refused.json()["code"] == "password_reset_throttled"
+    assert OutboxEmail.objects.count() == 2
+    # One address asking for many emails: ten times the limit, known or not.
+    answers = [
+        request_reset(api_client, f"someone{n}@example.com", address="10.0.0.11").status_code
+        for n in range(21)
+    ]
+    assert answers == [202] * 20 + [429]
+
+
+def test_a_bad_email_is_400(api_client):
+    assert list(request_reset(api_client, "not an email").json()) == ["email"]
+    assert list(api_client.post(RESET, {}, format="json").json()) == ["email"]

@@ -7,7 +7,11 @@
 - ``shop_login_lockouts_total``: logins refused because the client address or the
   email is locked out (HTTP 429);
 - ``shop_cache_lookups_total{cache, result}`` (``hit``, ``miss``, ``unavailable``) and
-  ``shop_cache_errors_total{cache, operation}``: the page caches (``shop.cache``).
+  ``shop_cache_errors_total{cache, operation}``: the page caches (``shop.cache``);
+- ``shop_outbox_emails{status}`` (``pending``, ``sending``, ``failed``) and
+  ``shop_outbox_oldest_pending_age_seconds``: the email outbox's backlog, read from the
+  database at each scrape (:class:`OutboxBacklogCollector`: two queries on the outbox's
+  status index, the same for every worker, so it is not added up over them).
 
 Under gunicorn every worker is a process of its own: ``deploy/gunicorn.conf.py`` sets
 ``PROMETHEUS_MULTIPROC_DIR`` before the workers start, each worker writes its values
@@ -18,10 +22,15 @@ Without it (``make run``, tests) the values live in this process.
 from __future__ import annotations
 
 import functools
+import logging
 
-from prometheus_client import Counter, Histogram
+from django.db import DatabaseError
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
 
 from shop import errors
+
+logger = logging.getLogger(__name__)
 
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -47,6 +56,42 @@ CACHE_ERRORS = Counter(
     "Errors of the cache server by cache and operation; the database answered instead.",
     ["cache", "operation"],
 )
+
+
+class OutboxBacklogCollector:
+    """The outbox's backlog as gauges, read at each scrape (``notifications.services.outbox_backlog``).
+
+    The database holds the one true value, so every process reports the same and a
+    gauge kept in one worker's memory would be wrong. A database error leaves the
+    gauges out of that scrape (logged), never the whole answer.
+    """
+
+    def collect(self):
+        """Yield the backlog gauges, or nothing if the database does not answer."""
+        from notifications.services import outbox_backlog
+
+        try:
+            backlog = outbox_backlog()
+        except DatabaseError:
+            logger.warning("the outbox backlog could not be read for /metrics", exc_info=True)
+            return
+        emails = GaugeMetricFamily(
+            "shop_outbox_emails", "Emails of the outbox not delivered yet, by status.", labels=["status"]
+        )
+        for status, count in backlog.counts.items():
+            emails.add_metric([status], count)
+        yield emails
+        age = backlog.oldest_pending_age
+        yield GaugeMetricFamily(
+            "shop_outbox_oldest_pending_age_seconds",
+            "Age of the oldest email waiting to be sent (0 when none waits).",
+            value=age.total_seconds() if age is not None else 0.0,
+        )
+
+
+# Scraped beside the process (or multiprocess) registry by shop.ops.views.exposition.
+DATABASE_REGISTRY = CollectorRegistry(auto_describe=False)
+DATABASE_REGISTRY.register(OutboxBacklogCollector())
 
 
 def request_observed(*, method: str, view: str, status: int, seconds: float) -> None:

@@ -28,6 +28,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from shop.health import json_require_safe
+from shop.ops.metrics import DATABASE_REGISTRY
 
 MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -62,12 +63,16 @@ def bearer_token(request) -> str | None:
 
 
 def exposition() -> bytes:
-    """Return every metric in Prometheus text format, added up over gunicorn's workers."""
+    """Return every metric in Prometheus text format, added up over gunicorn's workers.
+
+    The gauges read from the database (the outbox's backlog) come after them, once.
+    """
     if os.environ.get(MULTIPROCESS_DIRECTORY):
         registry = CollectorRegistry()
         MultiProcessCollector(registry)
-        return generate_latest(registry)
-    return generate_latest(REGISTRY)
+    else:
+        registry = REGISTRY
+    return generate_latest(registry) + generate_latest(DATABASE_REGISTRY)
 
 
 @never_cache

@@ -26,6 +26,7 @@ from accounts.tokens import issue_token_pair
 from catalog import services as catalog_services
 from catalog.models import Category
 from legacy.selectors import legacy_product_find
+from notifications import services as notification_services
 from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.models import Order
@@ -204,6 +205,19 @@ def _open_orders_of_deleted_account():
     return _reads(recorder, "orders_order")[-1]
 
 
+def _outbox(kind: str):
+    def capture():
+        with record_commands() as recorder:
+            if kind == "due":
+                notification_services.outbox_deliver(now=datetime(2026, 12, 2, 12, 0, tzinfo=UTC))
+            else:
+                notification_services.outbox_backlog()
+        reads = _reads(recorder, "notifications_outboxemail")
+        return reads[0] if kind in ("due", "backlog") else reads[1]
+
+    return capture
+
+
 # ?in_stock= filters the rows the index finds: stock changes with every order, so keeping
 # it in the four list indexes would cost every reservation four more index updates.
 IN_STOCK = ("stock",)
@@ -322,5 +336,21 @@ HOT_QUERIES: list[HotQuery] = [
         "accounts_address",
         "_id_",
         _saved_address_for_order,
+    ),
+    # The worker's claim: pending and due, or sending with an ended lease, oldest due first.
+    HotQuery(
+        "outbox: the due emails", "notifications_outboxemail", "notifications_outbox_due", _outbox("due")
+    ),
+    HotQuery(
+        "outbox: the backlog by status",
+        "notifications_outboxemail",
+        "notifications_outbox_due",
+        _outbox("backlog"),
+    ),
+    HotQuery(
+        "outbox: the oldest pending email",
+        "notifications_outboxemail",
+        "notifications_outbox_due",
+        _outbox("oldest"),
     ),
 ]

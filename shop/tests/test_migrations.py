@@ -9,7 +9,16 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.questioner import NonInteractiveMigrationQuestioner
 from django.db.migrations.state import ProjectState
 
-MONGODB_MIGRATED_APPS = {"admin", "auth", "contenttypes", "accounts", "catalog", "orders", "legacy"}
+MONGODB_MIGRATED_APPS = {
+    "admin",
+    "auth",
+    "contenttypes",
+    "accounts",
+    "catalog",
+    "orders",
+    "legacy",
+    "notifications",
+}
 
 
 def pending_changes() -> dict:

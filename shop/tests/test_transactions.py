@@ -85,3 +85,77 @@ def test_sqlite_locked_beyond_its_busy_timeout_is_a_clean_503():
     assert response["Retry-After"] == "1"
     product.refresh_from_db()
     assert product.stock == 5
+
+
+# --- after_success: work that may only follow an operation that succeeded ----------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_success_runs_after_the_commit_and_never_after_a_rollback():
+    user = UserFactory()
+    seen = []
+
+    def operation(fail: bool):
+        User.objects.filter(pk=user.pk).update(first_name="Changed")
+        transactions.after_success(lambda: seen.append(User.objects.get(pk=user.pk).first_name))
+        assert seen == []  # not while the transaction is open
+        if fail:
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        transactions.run(lambda: operation(True))
+    assert seen == []
+    transactions.run(lambda: operation(False))
+    assert seen == ["Changed"]  # after the commit: the change is there to be read
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_success_without_a_transaction_waits_for_the_outermost_operation():
+    seen = []
+
+    def inner():
+        transactions.after_success(lambda: seen.append("inner"))
+
+    def outer(fail: bool):
+        transactions.run(inner)
+        assert seen == []  # the nested operation returned, the outer one may still fail
+        transactions.after_success(lambda: seen.append("outer"))
+        if fail:
+            raise RuntimeError("boom")
+
+    with transactions.transactions_disabled():
+        assert transactions.transaction_mode() is transactions.Mode.NONE
+        with pytest.raises(RuntimeError):
+            transactions.run(lambda: outer(True))
+        assert seen == []
+        transactions.run(lambda: outer(False))
+    assert seen == ["inner", "outer"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_after_success_callback_is_logged_and_the_others_still_run(caplog):
+    seen = []
+
+    def broken():
+        raise RuntimeError("callback broke")
+
+    def operation():
+        transactions.after_success(broken)
+        transactions.after_success(lambda: seen.append("second"))
+        return "result"
+
+    assert transactions.run(operation) == "result"
+    with transactions.transactions_disabled():
+        assert transactions.run(operation) == "result"
+    assert seen == ["second", "second"]
+    assert "callback broke" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_success_outside_any_operation_runs_at_once():
+    seen = []
+    transactions.after_success(lambda: seen.append("now"))
+    assert seen == ["now"]
+    assert transactions.in_operation_without_transaction() is False
+    with transactions.transactions_disabled():
+        assert transactions.run(transactions.in_operation_without_transaction) is True

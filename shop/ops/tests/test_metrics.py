@@ -13,6 +13,8 @@ METRICS = "/metrics"
 TOKEN_URL = "/api/v1/auth/token/"
 METRICS_TOKEN = "scrape-token-0123456789"
 OUTSIDE = "203.0.113.9"
+# Every scrape reads the outbox backlog from the database (shop.ops.metrics.OutboxBacklogCollector).
+pytestmark = pytest.mark.django_db
 
 
 def samples(response) -> dict[tuple[str, frozenset], float]:
