@@ -236,3 +236,11 @@ def test_the_workflow_tests_on_sqlite_and_on_a_mongodb_replica_set_and_benches_o
     assert bench["if"] == "github.event_name == 'workflow_dispatch' && inputs.bench"
     assert any(step.get("run") == "make bench" for step in bench["steps"])
     assert all("timeout-minutes" in job for job in jobs.values())
+
+
+def test_compose_runs_the_outbox_worker_after_the_migration():
+    worker = load(COMPOSE)["services"]["worker"]
+    assert worker["entrypoint"] == ["python", "manage.py", "deliver_outbox", "--loop"]
+    assert worker["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert worker["environment"]["MONGODB_URI"] == load(COMPOSE)["services"]["app"]["environment"]["MONGODB_URI"]
+    assert "{uid}" in worker["environment"]["PASSWORD_RESET_URL"]

@@ -206,7 +206,8 @@ def test_status_move_is_one_conditional_update_plus_a_history_insert_then_the_ve
     with record_commands() as recorder:
         services.order_set_status(order=order, to_status=OrderStatus.SHIPPED, by=Actor.STAFF)
     writes = recorder.writes
-    assert recorder.reads == []
+    # The only read: the customer, to address the "shipped" email (here no document: no email).
+    assert recorder.reads == [("accounts_user", [{"$match": {"_id": customer_id}}, {"$limit": 1}])]
     assert [(w.collection, w.method) for w in writes] == [
         ("orders_order", "update_many"),
         ("orders_orderstatuschange", "insert_many"),

@@ -54,6 +54,7 @@ CREATION_WRITES = [
     ("orders_orderline", "insert_many"),
     ("orders_orderstatuschange", "insert_many"),
     ("orders_idempotencyrecord", "update_many"),
+    ("notifications_outboxemail", "insert_many"),  # the "order placed" email, in the transaction
     ("accounts_user", "update_many"),
 ]
 
@@ -61,6 +62,15 @@ CREATION_WRITES = [
 @pytest.fixture(autouse=True)
 def small_retry_budget(settings):
     settings.DB_TRANSACTION_MAX_ATTEMPTS = 3
+
+
+@pytest.fixture(autouse=True)
+def worker_sends_the_emails(settings):
+    """Leave the emails to the worker: the commands here are the operation's own.
+
+    (The in-process attempt after the commit is compiled in notifications/tests/test_mongo.py.)
+    """
+    settings.OUTBOX_DELIVER_ON_COMMIT = False
 
 
 def customer() -> User:
