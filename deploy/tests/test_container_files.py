@@ -242,5 +242,7 @@ def test_compose_runs_the_outbox_worker_after_the_migration():
     worker = load(COMPOSE)["services"]["worker"]
     assert worker["entrypoint"] == ["python", "manage.py", "deliver_outbox", "--loop"]
     assert worker["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
-    assert worker["environment"]["MONGODB_URI"] == load(COMPOSE)["services"]["app"]["environment"]["MONGODB_URI"]
+    assert (
+        worker["environment"]["MONGODB_URI"] == load(COMPOSE)["services"]["app"]["environment"]["MONGODB_URI"]
+    )
     assert "{uid}" in worker["environment"]["PASSWORD_RESET_URL"]
