@@ -44,8 +44,10 @@ from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from catalog.models import Product
 from catalog.tests.factories import ProductFactory
 from conftest import bearer_client
+from notifications.models import EmailKind, OutboxEmail
 from orders import services as order_services
 from orders.models import Actor, IdempotencyRecord, Order, OrderLine, OrderStatus
+from orders.services import STATUS_EMAILS
 from orders.tests.factories import SHIPPING_ADDRESS, OrderFactory
 from shop import services as shop_services
 from shop import transactions
@@ -113,6 +115,21 @@ def current_stock(case: Case) -> dict:
     return {product.pk: product.stock for product in Product.objects.filter(pk__in=case.starting_stock)}
 
 
+@pytest.fixture(autouse=True)
+def worker_sends_the_emails(settings):
+    """Leave delivery to the worker: what is counted is the operations' own writes.
+
+    (The outbox email each operation writes is one of them; delivery after the commit,
+    and its failures, are tested in notifications/tests.)
+    """
+    settings.OUTBOX_DELIVER_ON_COMMIT = False
+
+
+def emails_to(case: Case, kind: str) -> int:
+    """Return how many emails of ``kind`` the outbox holds for the case's customer."""
+    return OutboxEmail.objects.filter(to_email=case.customer.email, kind=kind).count()
+
+
 def run_matrix(
     *,
     mode: str,
@@ -175,6 +192,7 @@ def test_order_creation_leaves_nothing_behind_after_a_failure_at_any_write(mode)
         assert not Order.objects.filter(customer=case.customer).exists()
         assert not IdempotencyRecord.objects.filter(user=case.customer).exists()  # the key is free
         assert current_stock(case) == case.starting_stock
+        assert emails_to(case, EmailKind.ORDER_PLACED) == 0  # no email for an order that is not there
 
     def after_retry(case):
         first = case.extra["responses"][-1]
@@ -184,11 +202,12 @@ def test_order_creation_leaves_nothing_behind_after_a_failure_at_any_write(mode)
         (order,) = Order.objects.filter(customer=case.customer)
         assert IdempotencyRecord.objects.get(user=case.customer, key="fault-key").order_id == order.pk
         assert order.lines.count() == 2
+        assert emails_to(case, EmailKind.ORDER_PLACED) == 1  # the replay mails nothing
 
-    # claim, 2 reservations, order, lines, history, bind the claim, bump the list version
+    # claim, 2 reservations, order, lines, history, bind the claim, the email, bump the list version
     run_matrix(
         mode=mode,
-        expected_writes=8,
+        expected_writes=9,
         setup=new_case,
         act=place,
         after_fault=after_fault,
@@ -214,12 +233,13 @@ def reloaded(order: Order) -> Order:
 def assert_as_was_or_completed(case: Case, *, moved_to: str, k: int, mode: str) -> None:
     order = reloaded(case.orders[0])
     entries = order.history.count()
+    emails = emails_to(case, STATUS_EMAILS[moved_to])
     if mode == "transaction" or k == 1:
-        # Rolled back, or the deciding conditional update itself failed: as it was.
-        assert (order.status, entries) == (OrderStatus.IN_PROGRESS, 1), k
+        # Rolled back, or the deciding conditional update itself failed: as it was, nothing mailed.
+        assert (order.status, entries, emails) == (OrderStatus.IN_PROGRESS, 1, 0), k
     else:
         # Without a transaction the move was decided by its conditional update and then finished.
-        assert (order.status, entries) == (moved_to, 2), k
+        assert (order.status, entries, emails) == (moved_to, 2, 1), k
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -236,11 +256,12 @@ def test_cancellation_is_all_or_nothing_after_a_failure_at_any_write(mode):
         assert order.status == OrderStatus.CANCELLED
         assert order.history.filter(to_status=OrderStatus.CANCELLED).count() == 1
         assert current_stock(case) == case.starting_stock
+        assert emails_to(case, EmailKind.ORDER_CANCELLED) == 1
 
-    # status, history, 2 restocks, bump
+    # status, history, 2 restocks, the email, bump
     run_matrix(
         mode=mode,
-        expected_writes=5,
+        expected_writes=6,
         setup=case_with_open_order,
         act=act,
         after_fault=lambda case, k: assert_as_was_or_completed(
@@ -266,11 +287,12 @@ def test_staff_status_move_is_all_or_nothing_after_a_failure_at_any_write(mode):
         order = reloaded(case.orders[0])
         assert order.status == OrderStatus.SHIPPED
         assert order.history.filter(to_status=OrderStatus.SHIPPED).count() == 1
+        assert emails_to(case, EmailKind.ORDER_SHIPPED) == 1
 
-    # status, history, bump
+    # status, history, the email, bump
     run_matrix(
         mode=mode,
-        expected_writes=3,
+        expected_writes=4,
         setup=case_with_open_order,
         act=act,
         after_fault=lambda case, k: assert_as_was_or_completed(
