@@ -65,6 +65,20 @@ class LiveStack:
         """Return nginx's access log, parsed."""
         return [json.loads(line) for line in (self.run_dir / "access.log").read_text().splitlines()]
 
+    def access_logged(self, *, request_id: str, path: str, seconds: float = 5.0) -> bool:
+        """Return whether nginx logs the request within ``seconds``.
+
+        nginx writes the access-log line after the response has gone out, so a client
+        that reads the log at once can be ahead of it.
+        """
+        deadline = time.monotonic() + seconds
+        while True:
+            if any(e["request_id"] == request_id and e["path"] == path for e in self.access_log()):
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+
 
 def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
     """Return (certificate, key) for 127.0.0.1 and localhost, made with openssl."""
@@ -194,7 +208,7 @@ def test_the_request_id_goes_from_nginx_through_the_app_and_back(live):
     nginx_id = made_by_nginx.headers["x-request-id"]
     assert len(nginx_id) == 32
     for request_id, path in (("stack-req-1", "/api/v1/categories/"), (nginx_id, "/api/v1/products/")):
-        assert any(entry["request_id"] == request_id and entry["path"] == path for entry in live.access_log())
+        assert live.access_logged(request_id=request_id, path=path)
         app_lines = [entry for entry in live.app_log() if entry.get("request_id") == request_id]
         assert [(entry["logger"], entry["path"], entry["status"]) for entry in app_lines] == [
             ("shop.request", path, 200)
