@@ -630,12 +630,12 @@ def address_update(*, address: Address, fields: Mapping[str, Any], is_default: b
     current = address_snapshot(address=address)
     cleaned = address_clean(fields={**current, **fields})
 
+    changes = {**cleaned, "is_default": False} if is_default is False else cleaned
+
     def update() -> None:
-        Address.objects.filter(pk=address.pk).update(**cleaned)
+        Address.objects.filter(pk=address.pk).update(**changes)
         if is_default:
             _address_default_set(address=address)
-        elif is_default is False:
-            Address.objects.filter(pk=address.pk).update(is_default=False)
 
     transactions.run(update)
     for name, value in cleaned.items():
