@@ -226,6 +226,12 @@ else:
     }
 # How long a customer's order-list page stays cached (0 turns the cache off).
 ORDER_LIST_CACHE_SECONDS = env_int("ORDER_LIST_CACHE_SECONDS", 300)
+# How long a public catalog page (products, a product, categories) stays cached
+# (catalog.page_cache; 0 turns the cache off).
+CATALOG_CACHE_SECONDS = env_int("CATALOG_CACHE_SECONDS", 300)
+# The largest page either page cache keeps, in bytes: with MAX_ENTRIES this bounds
+# the memory cache of each process.
+PAGE_CACHE_MAX_ENTRY_BYTES = env_int("PAGE_CACHE_MAX_ENTRY_BYTES", 32 * 1024)
 
 # --- REST framework, tokens, OpenAPI ---------------------------------------------
 
