@@ -54,6 +54,10 @@ def main() -> None:
         counts[f"GET {path}"], products = counted(client, "GET", path)
         if len(products["results"]) != size:
             raise SystemExit(f"{path} returned {len(products['results'])} products, not {size}")
+    # The same page again: nothing in the catalog changed, so catalog.page_cache answers.
+    counts["GET /api/v1/products/?page_size=50 (again: cached page)"], _ = counted(
+        client, "GET", "/api/v1/products/?page_size=50"
+    )
     for size in (5, 50):
         path = f"/api/v1/orders/?page_size={size}"
         counts[f"GET {path}"], orders = counted(client, "GET", path, token=reader)

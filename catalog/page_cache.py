@@ -33,7 +33,6 @@ error (``shop.cache``).
 
 from __future__ import annotations
 
-import functools
 import hashlib
 
 from django.conf import settings
@@ -41,6 +40,7 @@ from rest_framework.renderers import JSONRenderer
 
 from catalog import selectors
 from catalog.models import Product
+from catalog.serializers import timestamp
 from shop.cache import PageCache
 from shop.db import primary_key_parse
 
@@ -68,13 +68,6 @@ def product_page_cache_key(request) -> str | None:
     return f"{KEY_PREFIX}:{selectors.catalog_version()}:{digest}"
 
 
-@functools.cache
-def _updated_at_field():
-    from catalog.serializers import ProductOutputSerializer
-
-    return ProductOutputSerializer().fields["updated_at"]
-
-
 def product_page_cached(key: str) -> dict | None:
     """Return the page cached under ``key`` with its products' current stock, or None.
 
@@ -91,11 +84,10 @@ def product_page_cached(key: str) -> dict | None:
     }
     if len(current) != len(primary_keys):
         return None
-    render_time = _updated_at_field().to_representation
     for product in data["results"]:
         stock, updated_at = current[product["id"]]
         product["stock"] = stock
-        product["updated_at"] = render_time(updated_at)
+        product["updated_at"] = timestamp(updated_at)
     return data
 
 
