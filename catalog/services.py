@@ -138,6 +138,11 @@ def catalog_version_bump() -> None:
     committed order is never reported (or rerun) as failed; its pages then live out
     ``CATALOG_CACHE_SECONDS``.
     """
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        callback is catalog_version_bump_now for _, callback, _ in connection.run_on_commit
+    ):
+        return  # one bump per transaction: this one already waits for the commit
     transaction.on_commit(catalog_version_bump_now, robust=True)
 
 

@@ -9,6 +9,7 @@ as a commit would run them.
 """
 
 import pytest
+from django.db import OperationalError, connection
 from django.test import override_settings
 
 from catalog import services
@@ -208,14 +209,11 @@ def test_a_racing_delete_of_a_cached_product_builds_the_page_afresh(api_client, 
 # --- the catalog version -----------------------------------------------------------------------
 
 
-def test_the_version_starts_at_zero_and_each_committed_write_adds_one(
-    catalog, django_capture_on_commit_callbacks
-):
+@pytest.mark.django_db(transaction=True)
+def test_the_version_starts_at_zero_and_each_committed_write_adds_one(catalog):
     assert catalog_version() == 0
-    with django_capture_on_commit_callbacks(execute=True):
-        services.product_update(product=catalog[0], price="2.00")
-    with django_capture_on_commit_callbacks(execute=True):
-        services.product_update(product=catalog[1], price="2.00")
+    services.product_update(product=catalog[0], price="2.00")
+    services.product_update(product=catalog[1], price="2.00")
     assert catalog_version() == 2
     assert CatalogVersion.objects.count() == 1
 
@@ -281,3 +279,25 @@ def test_a_page_larger_than_the_bound_is_not_kept(api_client, catalog, django_as
 def test_zero_seconds_turns_the_cache_off(api_client, catalog, django_assert_num_queries):
     for _ in range(2):
         get(api_client, django_assert_num_queries, FRESH_PAGE_QUERIES - 1)
+
+
+def test_writes_in_one_transaction_bump_the_version_once(catalog, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.product_update(product=catalog[0], price="2.00")
+        services.product_update(product=catalog[1], price="2.00")
+    assert len(callbacks) == 1
+    assert catalog_version() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bump_that_fails_after_the_commit_is_logged_and_the_write_stands(catalog, caplog):
+    def refuse_the_version(execute, sql, params, many, context):
+        if "catalog_catalogversion" in sql and sql.lstrip().upper().startswith("UPDATE"):
+            raise OperationalError("disk full")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(refuse_the_version):
+        product = services.product_update(product=catalog[0], price="2.00")
+    assert str(product.price) == "2.00"
+    assert catalog_version() == 0
+    assert "catalog_version_bump_now" in caplog.text
