@@ -211,8 +211,9 @@ if len(SHOP_CURRENCY) != 3 or not SHOP_CURRENCY.isalpha():
 # so no entry is served after the data it shows changed, whichever process changed it.
 # REDIS_URL set: Django's built-in Redis backend, one cache shared by every worker and
 # machine (short timeouts; a failing Redis is logged and the database answers, see
-# shop.cache). Unset: a per-process memory cache of at most MAX_ENTRIES pages (about
-# 15 KiB each for 20 orders).
+# shop.cache). Unset: a per-process memory cache of at most MAX_ENTRIES pages of at
+# most PAGE_CACHE_MAX_ENTRY_BYTES each (about 15 KiB for 20 orders, 6 KiB for 20
+# products): 32 MiB at worst.
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {"default": redis_cache(REDIS_URL)}
@@ -221,7 +222,7 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "shop",
-            "OPTIONS": {"MAX_ENTRIES": 1000},
+            "OPTIONS": {"MAX_ENTRIES": 500},
         }
     }
 # How long a customer's order-list page stays cached (0 turns the cache off).
@@ -231,7 +232,7 @@ ORDER_LIST_CACHE_SECONDS = env_int("ORDER_LIST_CACHE_SECONDS", 300)
 CATALOG_CACHE_SECONDS = env_int("CATALOG_CACHE_SECONDS", 300)
 # The largest page either page cache keeps, in bytes: with MAX_ENTRIES this bounds
 # the memory cache of each process.
-PAGE_CACHE_MAX_ENTRY_BYTES = env_int("PAGE_CACHE_MAX_ENTRY_BYTES", 32 * 1024)
+PAGE_CACHE_MAX_ENTRY_BYTES = env_int("PAGE_CACHE_MAX_ENTRY_BYTES", 64 * 1024)
 
 # --- REST framework, tokens, OpenAPI ---------------------------------------------
 
