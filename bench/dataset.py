@@ -59,6 +59,7 @@ from bench.constants import (
     BENCH_WRITER_EMAIL,
 )
 from catalog.models import Category, Product
+from catalog.services import catalog_version_bump_now
 from orders.models import Actor, Order, OrderLine, OrderStatus, OrderStatusChange
 from orders.services import FIRST_ORDER_NUMBER
 from shop.progress import ProgressBar
@@ -153,6 +154,9 @@ class Command(BaseCommand):
             )
             for number in range(1, BENCH_PRODUCT_COUNT + 1)
         )
+        # Written around the services: bump the catalog version as they would, so that no
+        # page cached before (a shared Redis) is served for the new products.
+        catalog_version_bump_now()
         products = list(
             Product.objects.filter(is_active=True)
             .order_by("sku")

@@ -35,7 +35,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.constants import BENCH_CATEGORY_SLUG, BENCH_CUSTOMER_EMAIL, BENCH_PASSWORD, BENCH_WRITER_EMAIL
+from bench.constants import (
+    BENCH_CATEGORY_SLUG,
+    BENCH_CUSTOMER_EMAIL,
+    BENCH_PASSWORD,
+    BENCH_SHIPPING_ADDRESS,
+    BENCH_STAFF_EMAIL,
+    BENCH_WRITER_EMAIL,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -46,9 +53,17 @@ PYTHON = sys.executable
 
 
 TARGETS = {
+    "products_vs_django_floor": ">= 0.5",
+    "products_p99_ms": "<= 30",
+    "products_category_vs_django_floor": ">= 0.3",
+    "products_search_vs_django_floor": ">= 0.3",
     "order_list_vs_django_floor": ">= 0.25",
+    "order_list_uncached_vs_django_floor": ">= 0.15",
+    "order_detail_uncached_vs_django_floor": ">= 0.25",
+    "order_create_vs_django_floor": ">= 0.10",
     "order_list_p99_ms": "<= 50",
     "order_list_p50_large_vs_small": "<= 1.25",
+    "staff_status_list_p50_large_vs_small": "<= 1.25",
     "queries_constant_in_page_size": "true",
     "zero_errors_under_load": "0",
     "login_p50_ms_single_client": "<= 60",
@@ -123,11 +138,11 @@ def schema_key(customers: int, orders: int) -> str:
     return digest.hexdigest()[:16]
 
 
-def shop_environment(database: Path, *, order_page_cache: bool = True) -> dict[str, str]:
+def shop_environment(database: Path, *, page_caches: bool = True) -> dict[str, str]:
     """Return the environment of a production-like shop process on ``database``.
 
-    ``order_page_cache=False`` turns the order-list page cache off
-    (``ORDER_LIST_CACHE_SECONDS=0``): every list request then reads the database.
+    ``page_caches=False`` turns both page caches off (``ORDER_LIST_CACHE_SECONDS=0``,
+    ``CATALOG_CACHE_SECONDS=0``): every list request then reads the database.
     """
     env = {key: value for key, value in os.environ.items() if key not in ("MONGODB_URI", "DJANGO_DEBUG")}
     env.update(
@@ -141,10 +156,14 @@ def shop_environment(database: Path, *, order_page_cache: bool = True) -> dict[s
             "DJANGO_LOG_LEVEL": "WARNING",
             "SQLITE_PATH": str(database),
             "PYTHONDONTWRITEBYTECODE": "1",
+            # Each order's email is written to the outbox and "sent" right after the commit,
+            # as in production, to a backend that drops it (no mail server on the bench).
+            "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         }
     )
-    if not order_page_cache:
+    if not page_caches:
         env["ORDER_LIST_CACHE_SECONDS"] = "0"
+        env["CATALOG_CACHE_SECONDS"] = "0"
     return env
 
 
@@ -459,6 +478,9 @@ def check_once(url: str, *, method: str = "GET", body: dict | None = None, token
 ORDERS = "/api/v1/orders/"
 PRODUCTS = "/api/v1/products/"
 LOGIN = "/api/v1/auth/token/"
+# The demo catalog's category and a search of the product rows (both find products).
+CATEGORY_ROW_SLUG = "electronics"
+SEARCH_ROW_TEXT = "phone"
 
 
 def first_page_checked(server: Server, token: str) -> dict:
@@ -469,12 +491,14 @@ def first_page_checked(server: Server, token: str) -> dict:
     return page
 
 
-def measure_shop(*, server: Server, uncached: Server, load: Load) -> tuple[list[dict], dict]:
+def measure_shop(*, server: Server, uncached: Server, peer: Server, load: Load) -> tuple[list[dict], dict]:
     """Measure the shop's endpoints on ``server``; return measurements and fixtures used.
 
-    The order list is measured twice: as deployed (``server``: a customer's page
-    comes from ``orders.page_cache`` until their orders change) and on ``uncached``
-    (the same data with the page cache off: every request reads the database).
+    The product and order lists are measured twice: as deployed (``server``: pages
+    come from ``catalog.page_cache`` and ``orders.page_cache`` until what they show
+    changes) and on ``uncached`` (the same data with both page caches off: every
+    request reads the database). The order list also on ``peer``, the same page
+    written the textbook DRF way (``bench.peer``), over the same database.
     """
     base = server.base_url
     reader = login(base, BENCH_CUSTOMER_EMAIL)
@@ -483,8 +507,39 @@ def measure_shop(*, server: Server, uncached: Server, load: Load) -> tuple[list[
     check_once(base + PRODUCTS)
     uncached_reader = login(uncached.base_url, BENCH_CUSTOMER_EMAIL)
     first_page_checked(uncached, uncached_reader)
+    category_page = f"{PRODUCTS}?category={CATEGORY_ROW_SLUG}"
+    search_page = f"{PRODUCTS}?search={SEARCH_ROW_TEXT}"
+    for path in (category_page, search_page):
+        if not check_once(base + path)["results"]:
+            raise RuntimeError(f"{path} must find products")
+    peer_reader = reader  # the peer runs the shop's settings: the same signing key
+    if check_once(peer.base_url + ORDERS, token=peer_reader)["results"] != first_page["results"]:
+        raise RuntimeError("the textbook peer's first page must equal the shop's")
     results = [
-        load.measure(server=server, name="products", label="GET /api/v1/products/", path=PRODUCTS),
+        load.measure(
+            server=server,
+            name="products",
+            label="GET /api/v1/products/ (anonymous, first page, as deployed)",
+            path=PRODUCTS,
+        ),
+        load.measure(
+            server=uncached,
+            name="products_uncached",
+            label="GET /api/v1/products/ (anonymous, first page, page caches off)",
+            path=PRODUCTS,
+        ),
+        load.measure(
+            server=server,
+            name="products_category",
+            label=f"GET /api/v1/products/?category={CATEGORY_ROW_SLUG} (as deployed)",
+            path=category_page,
+        ),
+        load.measure(
+            server=server,
+            name="products_search",
+            label=f"GET /api/v1/products/?search={SEARCH_ROW_TEXT} (as deployed)",
+            path=search_page,
+        ),
         load.measure(
             server=server,
             name="order_list",
@@ -499,22 +554,37 @@ def measure_shop(*, server: Server, uncached: Server, load: Load) -> tuple[list[
             path=ORDERS,
             env={"BENCH_TOKEN": uncached_reader},
         ),
+        load.measure(
+            server=peer,
+            name="order_list_peer",
+            label="GET /api/v1/orders/ (textbook DRF peer: nested ModelSerializer, prefetch, no cache)",
+            path=ORDERS,
+            env={"BENCH_TOKEN": peer_reader},
+        ),
     ]
     detail = f"{ORDERS}{first_page['results'][0]['id']}/"
     check_once(base + detail, token=reader)
     results.append(
         load.measure(
-            server=server, name="order_detail", label="GET /api/v1/orders/{id}/", path=detail, env=reading
+            server=uncached,
+            name="order_detail",
+            label="GET /api/v1/orders/{id}/ (page caches off)",
+            path=detail,
+            env={"BENCH_TOKEN": uncached_reader},
         )
     )
     writer = login(base, BENCH_WRITER_EMAIL)
     bench_products = check_once(f"{base}{PRODUCTS}?category={BENCH_CATEGORY_SLUG}&page_size=100")["results"]
-    one_line = {"items": [{"product": bench_products[0]["id"], "quantity": 1}]}
+    one_line = {
+        "items": [{"product": bench_products[0]["id"], "quantity": 1}],
+        "shipping_address": BENCH_SHIPPING_ADDRESS,
+    }
     check_once(base + ORDERS, method="POST", token=writer, body=one_line)
     writing = {
         "BENCH_METHOD": "POST",
         "BENCH_TOKEN": writer,
         "BENCH_PRODUCTS": ",".join(str(product["id"]) for product in bench_products),
+        "BENCH_SHIPPING": json.dumps(BENCH_SHIPPING_ADDRESS),
     }
     label = "POST /api/v1/orders/ (1-3 random lines)"
     results.append(load.measure(server=server, name="order_create", label=label, path=ORDERS, env=writing))
@@ -580,6 +650,48 @@ def measure_scaling(*, large: Server, small: Server, load: Load) -> tuple[list[d
     return ordered, scaling
 
 
+STAFF_STATUS_PAGE = f"{ORDERS}?status=SHIPPED"
+
+
+def measure_staff_scaling(*, large: Server, small: Server, load: Load) -> tuple[list[dict], dict]:
+    """Measure the staff's order list of one status on the small and the large data set (S, L, S).
+
+    Staff lists are never cached: every request runs the queries. The ratio is the
+    large row's p50 over the mean of the small rows'.
+    """
+    rows: dict[str, list[dict]] = {"small": [], "large": []}
+    ordered = []
+    for position, (server, kind) in enumerate(
+        [(small, "small"), (large, "large"), (small, "small")], start=1
+    ):
+        staff = login(server.base_url, BENCH_STAFF_EMAIL)
+        if not check_once(server.base_url + STAFF_STATUS_PAGE, token=staff)["results"]:
+            raise RuntimeError("the staff list of SHIPPED orders must hold orders")
+        orders = "1,000" if kind == "small" else "200,000"
+        row = load.measure(
+            server=server,
+            name=f"staff_status_{kind}_{len(rows[kind]) + 1}",
+            label=f"GET {STAFF_STATUS_PAGE} (staff, {orders} orders in the database, row {position})",
+            path=STAFF_STATUS_PAGE,
+            env={"BENCH_TOKEN": staff},
+        )
+        rows[kind].append(row)
+        ordered.append(row)
+
+    def mean(kind: str, key: str) -> float:
+        return sum(row[key] for row in rows[kind]) / len(rows[kind])
+
+    scaling = {
+        "p50_ms_small": round(mean("small", "p50_ms"), 2),
+        "p50_ms_large": round(mean("large", "p50_ms"), 2),
+        "ratio": round(mean("large", "p50_ms") / mean("small", "p50_ms"), 3),
+        "cpu_ratio": round(
+            mean("large", "server_cpu_ms_per_request") / mean("small", "server_cpu_ms_per_request"), 3
+        ),
+    }
+    return ordered, scaling
+
+
 def count_queries(database: Path) -> dict:
     """Count database queries per request in-process (bench/querycount.py) on ``database``."""
     log("counting database queries per request (in-process, Django test client)")
@@ -599,17 +711,37 @@ def evaluate(results: dict) -> list[dict]:
     by_name = {item["name"]: item for item in results["measurements"]}
     order_list = by_name["order_list"]
     errors = sum(item["errors"] for item in results["measurements"])
+
+    def ratio(name: str) -> float:
+        return by_name[name]["ratio_to_django_floor"]
+
     checks = [
+        ("products_vs_django_floor", ratio("products"), ratio("products") >= 0.5),
+        ("products_p99_ms", by_name["products"]["p99_ms"], by_name["products"]["p99_ms"] <= 30),
+        ("products_category_vs_django_floor", ratio("products_category"), ratio("products_category") >= 0.3),
+        ("products_search_vs_django_floor", ratio("products_search"), ratio("products_search") >= 0.3),
         (
             "order_list_vs_django_floor",
             order_list["ratio_to_django_floor"],
             order_list["ratio_to_django_floor"] >= 0.25,
         ),
+        (
+            "order_list_uncached_vs_django_floor",
+            ratio("order_list_uncached"),
+            ratio("order_list_uncached") >= 0.15,
+        ),
+        ("order_detail_uncached_vs_django_floor", ratio("order_detail"), ratio("order_detail") >= 0.25),
+        ("order_create_vs_django_floor", ratio("order_create"), ratio("order_create") >= 0.10),
         ("order_list_p99_ms", order_list["p99_ms"], order_list["p99_ms"] <= 50),
         (
             "order_list_p50_large_vs_small",
             results["order_list_scaling"]["ratio"],
             results["order_list_scaling"]["ratio"] <= 1.25,
+        ),
+        (
+            "staff_status_list_p50_large_vs_small",
+            results["staff_status_scaling"]["ratio"],
+            results["staff_status_scaling"]["ratio"] <= 1.25,
         ),
         (
             "queries_constant_in_page_size",
@@ -670,24 +802,32 @@ def run(args: argparse.Namespace) -> dict:
                 measurements.append(load.measure(server=server, name=name, label=label, path="/"))
                 memory[name] = server.worker_peak_rss_mib()
 
-        def shop_server(name: str, database: Path, *, order_page_cache: bool = True) -> Server:
-            environment = shop_environment(database, order_page_cache=order_page_cache)
+        def shop_server(
+            name: str, database: Path, *, page_caches: bool = True, app: str = "shop.wsgi:application"
+        ) -> Server:
+            environment = shop_environment(database, page_caches=page_caches)
             environment["DJANGO_STATIC_ROOT"] = str(static_root)
-            return Server(
-                name=name, app="shop.wsgi:application", env=environment, workdir=workdir, probe="/healthz"
-            )
+            return Server(name=name, app=app, env=environment, workdir=workdir, probe="/healthz")
 
         with (
             shop_server("shop", large) as server,
-            shop_server("shop-uncached", large, order_page_cache=False) as uncached_server,
-            shop_server("shop-small-uncached", small, order_page_cache=False) as small_server,
+            shop_server("shop-uncached", large, page_caches=False) as uncached_server,
+            shop_server("shop-small-uncached", small, page_caches=False) as small_server,
+            shop_server("peer", large, app="bench.peer.wsgi:application") as peer_server,
         ):
-            shop_results, fixtures = measure_shop(server=server, uncached=uncached_server, load=load)
+            shop_results, fixtures = measure_shop(
+                server=server, uncached=uncached_server, peer=peer_server, load=load
+            )
             measurements.extend(shop_results)
+            memory["textbook DRF peer"] = peer_server.worker_peak_rss_mib()
             scaling_rows, scaling = measure_scaling(large=uncached_server, small=small_server, load=load)
             measurements.extend(scaling_rows)
+            staff_rows, staff_scaling = measure_staff_scaling(
+                large=uncached_server, small=small_server, load=load
+            )
+            measurements.extend(staff_rows)
             memory["shop"] = server.worker_peak_rss_mib()
-            memory["shop (page cache off)"] = uncached_server.worker_peak_rss_mib()
+            memory["shop (page caches off)"] = uncached_server.worker_peak_rss_mib()
             gunicorn_command = (
                 " ".join(
                     part if not part.startswith(str(workdir)) else "<log>" for part in server.command[1:]
@@ -714,7 +854,8 @@ def run(args: argparse.Namespace) -> dict:
         "DJANGO_SECRET_KEY=<random> DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost,testserver "
         "DJANGO_SECURE_SSL_REDIRECT=0 SQLITE_PATH=<copy of the data set> python "
         + gunicorn_command
-        + "  # the page-cache-off servers add ORDER_LIST_CACHE_SECONDS=0; floors: the same"
+        + "  # the page-caches-off servers add ORDER_LIST_CACHE_SECONDS=0 CATALOG_CACHE_SECONDS=0;"
+        " the textbook peer: bench.peer.wsgi:application; floors: the same"
         " with bench.floor_wsgi:application, bench.floor_django.wsgi:application"
     )
     commands.extend(
@@ -740,6 +881,7 @@ def run(args: argparse.Namespace) -> dict:
         },
         "measurements": measurements,
         "order_list_scaling": scaling,
+        "staff_status_scaling": staff_scaling,
         "queries": queries,
         "worker_peak_rss_mib": memory,
         "fixtures": fixtures,
@@ -813,6 +955,12 @@ def render_section(results: dict) -> str:
         "p50 is the mean of its rows). "
         f"Server CPU per request: {scaling['cpu_ms_small']:.2f} vs {scaling['cpu_ms_large']:.2f} ms "
         f"(ratio {scaling['cpu_ratio']:.2f}).",
+        "",
+        f"Staff list of SHIPPED orders, p50 with 1,000 vs 200,000 orders: "
+        f"{results['staff_status_scaling']['p50_ms_small']:.1f} ms vs "
+        f"{results['staff_status_scaling']['p50_ms_large']:.1f} ms (ratio "
+        f"{results['staff_status_scaling']['ratio']:.2f}; rows S, L, S). Server CPU ratio "
+        f"{results['staff_status_scaling']['cpu_ratio']:.2f}.",
         "",
         "Database queries per request (counted in-process with `CaptureQueriesContext`):",
         "",

@@ -11,6 +11,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 
 MIN_PRICE = Decimal("0.01")
+# The one row of CatalogVersion.
+CATALOG_VERSION_NAME = "catalog"
 
 
 class Category(models.Model):
@@ -108,3 +110,27 @@ class Product(models.Model):
             )
             for model, constraints in super().get_constraints()
         ]
+
+
+class CatalogVersion(models.Model):
+    """A counter that every write to the catalog bumps: the key of the cached catalog pages.
+
+    One row (``name="catalog"``), bumped by ``catalog.services.catalog_version_bump``
+    after each write to products or categories has committed, and read by
+    ``catalog.page_cache`` on every public catalog request. Kept in the database, not
+    in a cache, so that every process (each worker's own memory cache, or a shared
+    Redis) sees a change at once.
+    """
+
+    name = models.CharField(max_length=32, unique=True)
+    version = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            # The read of every public catalog request (unique=True's index is partial on
+            # MongoDB, which an equality match does not use: see accounts.User.Meta).
+            models.Index(fields=["name"], name="catalog_version_name_lookup"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"

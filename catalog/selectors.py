@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from catalog.models import Category, Product
+from catalog.models import CATALOG_VERSION_NAME, CatalogVersion, Category, Product
 from shop.db import primary_key_parse, unique_row
 from shop.errors import NotFound
 
@@ -58,3 +58,24 @@ def product_get(*, product_id, include_inactive: bool = False) -> Product:
     if product is None:
         raise NotFound("No product with this id.")
     return product
+
+
+def catalog_version() -> int:
+    """Return the catalog version (0 before the first write): the key of the cached catalog pages."""
+    version = unique_row(
+        CatalogVersion.objects.filter(name=CATALOG_VERSION_NAME).values_list("version", flat=True)
+    )
+    return version or 0
+
+
+def product_stock_rows(*, primary_keys: list) -> list[tuple]:
+    """Return ``(pk, stock, updated_at)`` of the given products, in no particular order.
+
+    The fields an order changes, read afresh for a cached page (``catalog.page_cache``):
+    a plain ``_id $in`` on MongoDB, without a sort.
+    """
+    if not primary_keys:
+        return []
+    return list(
+        Product.objects.filter(pk__in=primary_keys).order_by().values_list("pk", "stock", "updated_at")
+    )

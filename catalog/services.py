@@ -8,6 +8,14 @@ reported as a 400 naming the field, never as an IntegrityError).
 Stock edits by staff are *differences*: the editor says which stock they saw and
 which they want, and the service adds ``wanted - seen`` with one atomic ``F()``
 update, so reservations made in between are never overwritten.
+
+Every function here that changes what a public product page shows, other than the
+stock, ends by bumping the catalog version (:func:`catalog_version_bump`), the key
+of the cached pages of the public product list (``catalog.page_cache``). Stock
+reservations and releases (every order) do not: a cached page's stock is read afresh
+on every request. Nor do categories (the public product pages show only the slug,
+which cannot change while products use it) or imported products (inactive until
+staff edit them).
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, ProtectedError
 from django.utils import timezone
 
-from catalog.models import MIN_PRICE, Category, Product
+from catalog.models import CATALOG_VERSION_NAME, MIN_PRICE, CatalogVersion, Category, Product
 from shop import db, transactions
 from shop.errors import Conflict, InvalidInput
 
@@ -111,6 +119,45 @@ def _raise_for_integrity_error(*, sku: str, name: str, category_slug: str, exclu
     raise InvalidInput("A product with this SKU or name already exists.", field="sku")
 
 
+# --- The catalog version ----------------------------------------------------------------
+
+
+def catalog_version_bump() -> None:
+    """Bump the catalog version once the current write has committed.
+
+    Called after every write that changes a public product page other than by its
+    stock: products created, changed, deactivated or deleted (API, admin, commands).
+    The bump runs when the outermost transaction commits (at once outside one): a
+    reader that sees the new version must find the new data, so the bump may not
+    become visible before the write does, and a counter inside a MongoDB transaction
+    would make every concurrent writer conflict on it. A rolled-back write bumps
+    nothing, and a page built from data newer than its version is harmless (its key
+    only ever becomes obsolete).
+
+    ``robust``: a bump that fails after the commit is logged, not raised, so that a
+    committed order is never reported (or rerun) as failed; its pages then live out
+    ``CATALOG_CACHE_SECONDS``.
+    """
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        callback is catalog_version_bump_now for _, callback, _ in connection.run_on_commit
+    ):
+        return  # one bump per transaction: this one already waits for the commit
+    transaction.on_commit(catalog_version_bump_now, robust=True)
+
+
+def catalog_version_bump_now() -> None:
+    """Add one to the catalog version now (the row is made by the first bump)."""
+    bumped = CatalogVersion.objects.filter(name=CATALOG_VERSION_NAME).update(version=F("version") + 1)
+    if bumped:
+        return
+    try:
+        with transaction.atomic():
+            CatalogVersion.objects.create(name=CATALOG_VERSION_NAME, version=1)
+    except IntegrityError:  # another process made it first: bump it
+        CatalogVersion.objects.filter(name=CATALOG_VERSION_NAME).update(version=F("version") + 1)
+
+
 # --- Categories ---------------------------------------------------------------------
 
 
@@ -133,11 +180,12 @@ def category_create(*, slug: str, name: str) -> Category:
     slug, name = category_clean(slug=slug, name=name)
     try:
         with transaction.atomic():  # a savepoint on SQL: the duplicate leaves an outer transaction usable
-            return Category.objects.create(slug=slug, name=name)
+            category = Category.objects.create(slug=slug, name=name)
     except IntegrityError as exc:
         transactions.rerun_if_in_transaction(exc)
         category_clean(slug=slug, name=name)
         raise InvalidInput("A category with this slug already exists.", field="slug") from None
+    return category
 
 
 def category_update(*, category: Category, slug: str | None = None, name: str | None = None) -> Category:
@@ -195,7 +243,7 @@ def product_create(
     product_check_unique(sku=sku, name=name, category_slug=category.slug)
     try:
         with transaction.atomic():
-            return Product.objects.create(
+            product = Product.objects.create(
                 sku=sku,
                 name=name,
                 category=category,
@@ -208,6 +256,8 @@ def product_create(
         transactions.rerun_if_in_transaction(exc)
         _raise_for_integrity_error(sku=sku, name=name, category_slug=category.slug)
         raise  # unreachable: the helper always raises
+    catalog_version_bump()
+    return product
 
 
 def product_update(*, product: Product, seen_stock: int | None = None, **changes) -> Product:
@@ -287,6 +337,7 @@ def product_update(*, product: Product, seen_stock: int | None = None, **changes
                 code="stock_changed",
                 stock=current,
             )
+        catalog_version_bump()
     product.refresh_from_db()
     return product
 
@@ -299,6 +350,7 @@ def product_was_ordered(*, product: Product) -> bool:
 def product_deactivate(*, product: Product) -> Product:
     """Hide a product from customers and from new orders, keeping it for order history."""
     Product.objects.filter(pk=product.pk).update(is_active=False, updated_at=timezone.now())
+    catalog_version_bump()
     product.refresh_from_db()
     return product
 
@@ -318,6 +370,7 @@ def product_delete(*, product: Product) -> bool:
     except ProtectedError:
         product_deactivate(product=product)
         return False
+    catalog_version_bump()
     return True
 
 
@@ -371,7 +424,7 @@ def product_create_imported(*, category: Category, name: str) -> Product:
     product_check_unique(sku=sku, name=name, category_slug=category.slug)
     try:
         with transaction.atomic():
-            return Product.objects.create(
+            product = Product.objects.create(
                 sku=sku,
                 name=name,
                 category=category,
@@ -385,3 +438,4 @@ def product_create_imported(*, category: Category, name: str) -> Product:
         transactions.rerun_if_in_transaction(exc)
         _raise_for_integrity_error(sku=sku, name=name, category_slug=category.slug)
         raise  # unreachable: the helper always raises
+    return product

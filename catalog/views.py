@@ -7,7 +7,7 @@ from rest_framework import mixins, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from catalog import schema, selectors, services
+from catalog import page_cache, schema, selectors, services
 from catalog.filters import ProductFilter
 from catalog.permissions import IsStaffOrReadOnly
 from catalog.serializers import (
@@ -83,6 +83,17 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewS
         )
         self.check_object_permissions(self.request, product)
         return product
+
+    def list(self, request, *args, **kwargs):
+        """Return a page of products (from ``catalog.page_cache`` when it has the page)."""
+        key = page_cache.product_page_cache_key(request)
+        cached = page_cache.product_page_cached(key) if key else None
+        if cached is not None:
+            return Response(cached)
+        response = super().list(request)
+        if key:
+            page_cache.product_page_store(key, response)
+        return response
 
     def create(self, request):
         """Create a product from a strictly validated body."""

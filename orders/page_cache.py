@@ -16,7 +16,9 @@ A request that read version N is answered from a page built at version N or late
 so a page is never served after a change that was committed before the request was
 authenticated, whichever process cached it or made the change. The token checks run
 before the cache is consulted. Not cached: staff lists (every customer's orders), the
-browsable API (HTML), and anything but a 200. ``ORDER_LIST_CACHE_SECONDS`` bounds an
+browsable API (HTML), anything but a 200, and a page larger than
+``PAGE_CACHE_MAX_ENTRY_BYTES`` (which, with the memory cache's ``MAX_ENTRIES``, bounds
+what each process holds). ``ORDER_LIST_CACHE_SECONDS`` bounds an
 entry's life (0 turns the cache off), which also covers a database restored under a
 running server (versions going back).
 
@@ -65,7 +67,7 @@ def order_page_store_when_rendered(response, key: str) -> None:
     """Cache ``response`` (a DRF Response) under ``key`` once it is rendered, if it is a 200."""
 
     def store(rendered):
-        if rendered.status_code == 200:
+        if rendered.status_code == 200 and len(rendered.content) <= settings.PAGE_CACHE_MAX_ENTRY_BYTES:
             entry = (rendered["Content-Type"], rendered.content)
             pages.set(key, entry, settings.ORDER_LIST_CACHE_SECONDS)
 

@@ -279,8 +279,9 @@ OUTBOX_DELIVER_ON_COMMIT = env_bool("OUTBOX_DELIVER_ON_COMMIT", True)
 # so no entry is served after the data it shows changed, whichever process changed it.
 # REDIS_URL set: Django's built-in Redis backend, one cache shared by every worker and
 # machine (short timeouts; a failing Redis is logged and the database answers, see
-# shop.cache). Unset: a per-process memory cache of at most MAX_ENTRIES pages (about
-# 15 KiB each for 20 orders).
+# shop.cache). Unset: a per-process memory cache of at most MAX_ENTRIES pages of at
+# most PAGE_CACHE_MAX_ENTRY_BYTES each (about 15 KiB for 20 orders, 6 KiB for 20
+# products): 32 MiB at worst.
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {"default": redis_cache(REDIS_URL)}
@@ -289,11 +290,17 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "shop",
-            "OPTIONS": {"MAX_ENTRIES": 1000},
+            "OPTIONS": {"MAX_ENTRIES": 500},
         }
     }
 # How long a customer's order-list page stays cached (0 turns the cache off).
 ORDER_LIST_CACHE_SECONDS = env_int("ORDER_LIST_CACHE_SECONDS", 300)
+# How long a public catalog page (products, a product, categories) stays cached
+# (catalog.page_cache; 0 turns the cache off).
+CATALOG_CACHE_SECONDS = env_int("CATALOG_CACHE_SECONDS", 300)
+# The largest page either page cache keeps, in bytes: with MAX_ENTRIES this bounds
+# the memory cache of each process.
+PAGE_CACHE_MAX_ENTRY_BYTES = env_int("PAGE_CACHE_MAX_ENTRY_BYTES", 64 * 1024)
 
 # --- REST framework, tokens, OpenAPI ---------------------------------------------
 
@@ -306,7 +313,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["shop.api.parsers.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        # DRF's JSON, encoded by orjson where that gives the same bytes.
+        "shop.api.renderers.ShopJSONRenderer",
         # DRF's browsable API, with forms that start from a body that works.
         "shop.api.renderers.ShopBrowsableAPIRenderer",
     ],

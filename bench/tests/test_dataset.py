@@ -20,6 +20,7 @@ from bench.constants import (
 )
 from bench.dataset import Command
 from catalog.models import Product
+from catalog.selectors import catalog_version
 from orders.models import Order, OrderLine, OrderStatusChange
 from orders.tests.factories import SHIPPING_ADDRESS
 
@@ -86,6 +87,8 @@ def test_seed_writes_the_requested_sizes_and_reports_rows_per_second():
     assert User.objects.count() == 6
     # Written around the order services, so every customer's cached pages are retired.
     assert not User.objects.filter(orders_version=0).exists()
+    # And around the catalog services: cached product pages are retired too.
+    assert catalog_version() >= 1
     assert "rows/s" in out
     assert "seeding orders" in err and "100%" in err
 

@@ -5,6 +5,7 @@
 --   BENCH_TOKEN     a JWT access token, sent as "Authorization: Bearer ..."
 --   BENCH_PRODUCTS  comma-separated product ids: every request then POSTs a new
 --                   order with a random mix of 1-3 of them, 1-3 units each
+--   BENCH_SHIPPING  the JSON object those orders ship to (their shipping_address)
 -- wrk counts only status >= 400 as an error; response() counts every non-2xx
 -- (a redirect would be an error here: nothing in the bench should redirect).
 
@@ -12,6 +13,7 @@ local method = os.getenv("BENCH_METHOD") or "GET"
 local body = os.getenv("BENCH_BODY")
 local token = os.getenv("BENCH_TOKEN")
 local product_list = os.getenv("BENCH_PRODUCTS")
+local shipping = os.getenv("BENCH_SHIPPING")
 
 wrk.method = method
 wrk.headers["Accept"] = "application/json"
@@ -61,7 +63,7 @@ if product_list then
         table.insert(items, string.format('{"product": "%s", "quantity": %d}', id, math.random(1, 3)))
       end
     end
-    local order_body = '{"items": [' .. table.concat(items, ", ") .. ']}'
+    local order_body = '{"shipping_address": ' .. shipping .. ', "items": [' .. table.concat(items, ", ") .. ']}'
     -- wrk.format replaces wrk.headers with the table it is given: copy them.
     local headers = {}
     for name, value in pairs(wrk.headers) do

@@ -64,6 +64,11 @@ CATALOG = active_product_answers()
 PRODUCT_BY_ID = Answer("catalog_product", where={"_id": PRODUCT_ID}, documents=(product_document(),))
 
 
+def catalog_commands(log) -> list:
+    """Return the recorded commands but the catalog version's bump (checked by its own tests)."""
+    return [command for command in log if command.collection != "catalog_catalogversion"]
+
+
 def match_of(pipeline: list) -> dict:
     return next(stage["$match"] for stage in pipeline if "$match" in stage)
 
@@ -97,6 +102,9 @@ def test_public_product_list_requests_are_plain_match_and_sort_on_products(param
         response = APIClient().get("/api/v1/products/", params)
     assert response.status_code == 200, response.content
     sent = recorder.reads
+    if "in_stock" not in params:  # pages that move with the stock are not cached: no version read
+        version, *sent = sent
+        assert version[0] == "catalog_catalogversion"  # the key of the cached pages (catalog.page_cache)
     assert [collection for collection, _ in sent] == ["catalog_product", "catalog_product"]  # count, page
     for _, pipeline in sent:
         assert_index_friendly(pipeline)
@@ -112,7 +120,7 @@ def test_public_product_list_requests_are_plain_match_and_sort_on_products(param
 def test_search_is_an_escaped_case_insensitive_regex_not_an_expression():
     with record_commands(CATALOG) as recorder:
         APIClient().get("/api/v1/products/", {"search": "a.b(c"})
-    pipeline = recorder.reads[1][1]
+    pipeline = recorder.reads[2][1]  # after the catalog version and the count
     text = describe(pipeline)
     assert '"$regex": "a\\\\.b\\\\(c"' in text, text
     assert '"$options": "i"' in text
@@ -203,9 +211,10 @@ def test_product_create_checks_then_inserts_one_document():
             sku="EL-9", name="Tablet", category="electronics", price="329.00", stock=4
         )
     assert isinstance(product.pk, ObjectId)
-    kinds = [(command.collection, command.method) for command in recorder.log]
+    log = catalog_commands(recorder.log)
+    kinds = [(command.collection, command.method) for command in log]
     assert kinds[-1] == ("catalog_product", "insert_many")
-    (document,) = recorder.log[-1].args[0]
+    (document,) = log[-1].args[0]
     assert (document["sku"], document["category_id"], document["stock"]) == ("EL-9", "electronics", 4)
     assert document["price"] == Decimal128("329.00") or Decimal(str(document["price"])) == Decimal("329.00")
     for _collection, pipeline in recorder.reads:
@@ -216,7 +225,7 @@ def test_stock_edit_is_one_conditional_update_with_an_increment():
     product = Product(pk=PRODUCT_ID, sku="EL-1", name="Phone", category_id="electronics", stock=10)
     with record_commands([PRODUCT_BY_ID]) as recorder:
         services.product_update(product=product, seen_stock=10, stock=4, price="5.00")
-    (update,) = [command for command in recorder.log if command.method == "update_many"]
+    (update,) = [command for command in catalog_commands(recorder.log) if command.method == "update_many"]
     criteria, changes = update.args
     assert update.collection == "catalog_product"
     text = describe(criteria)
@@ -237,10 +246,11 @@ def test_product_delete_checks_order_lines_then_deletes_by_id():
     product = Product(pk=PRODUCT_ID, sku="EL-1", name="Phone", category_id="electronics")
     with record_commands() as recorder:
         assert services.product_delete(product=product) is True
-    sent = [(command.collection, command.method) for command in recorder.log]
+    log = catalog_commands(recorder.log)
+    sent = [(command.collection, command.method) for command in log]
     assert sent[0] == ("orders_orderline", "aggregate")
     assert sent[-1] == ("catalog_product", "delete_many")
-    assert str(PRODUCT_ID) in describe(recorder.log[-1].args[0])
+    assert str(PRODUCT_ID) in describe(log[-1].args[0])
 
 
 def test_deleting_an_ordered_product_is_an_update_of_is_active():
@@ -252,7 +262,7 @@ def test_deleting_an_ordered_product_is_an_update_of_is_active():
     ]
     with record_commands(ordered) as recorder:
         assert services.product_delete(product=product) is False
-    writes = [command for command in recorder.log if command.method != "aggregate"]
+    writes = [command for command in catalog_commands(recorder.log) if command.method != "aggregate"]
     assert [(w.collection, w.method) for w in writes] == [("catalog_product", "update_many")]
     assert "is_active" in describe(writes[0].args[1])
 
@@ -286,3 +296,69 @@ def test_category_services_compile():
         ("catalog_category", "update_many"),
         ("catalog_category", "delete_many"),
     ]
+
+
+# --- the cached product pages (catalog.page_cache) ---------------------------------------------
+
+
+VERSION = Answer("catalog_catalogversion", where={"name": "catalog"}, documents=({"version": 7},))
+
+
+def test_the_catalog_version_is_one_plain_match_on_its_name():
+    with record_commands([VERSION]) as recorder:
+        assert selectors.catalog_version() == 7
+    ((collection, pipeline),) = recorder.reads
+    assert collection == "catalog_catalogversion"
+    assert match_of(pipeline) == {"name": "catalog"}
+    assert_index_friendly(pipeline)
+    assert "$sort" not in stages(pipeline)
+
+
+def test_a_cached_page_reads_the_version_then_the_current_stock_by_id():
+    stock_now = Answer(
+        "catalog_product",
+        where={"_id": {"$in": (PRODUCT_ID,)}},
+        documents=({"_id": PRODUCT_ID, "stock": 2, "updated_at": datetime(2026, 12, 2, 12, 0)},),
+    )
+    with record_commands([VERSION, *CATALOG]) as first:
+        fresh = APIClient().get("/api/v1/products/")
+    with record_commands([VERSION, stock_now]) as second:
+        cached = APIClient().get("/api/v1/products/")
+
+    assert [collection for collection, _ in first.reads] == ["catalog_catalogversion"] + [
+        "catalog_product"
+    ] * 2
+    assert [collection for collection, _ in second.reads] == ["catalog_catalogversion", "catalog_product"]
+    stock_read = second.reads[1][1]
+    assert match_of(stock_read) == {"_id": {"$in": (PRODUCT_ID,)}}
+    assert "$sort" not in stages(stock_read)
+    assert_index_friendly(stock_read)
+    item = cached.json()["results"][0]
+    assert (item["id"], item["stock"], item["updated_at"]) == (str(PRODUCT_ID), 2, "2026-12-02T12:00:00Z")
+    assert {k: v for k, v in item.items() if k not in ("stock", "updated_at")} == {
+        k: v for k, v in fresh.json()["results"][0].items() if k not in ("stock", "updated_at")
+    }
+
+
+def test_the_version_bump_is_one_increment_and_the_first_one_inserts_the_row():
+    with record_commands(matched=0) as recorder:
+        services.catalog_version_bump_now()
+    update, insert = recorder.log
+    assert (update.collection, update.method) == ("catalog_catalogversion", "update_many")
+    assert describe(update.args[0]) == describe({"name": "catalog"})
+    assert "$add" in describe(update.args[1])
+    assert (insert.collection, insert.method) == ("catalog_catalogversion", "insert_many")
+    (document,) = insert.args[0]
+    assert (document["name"], document["version"]) == ("catalog", 1)
+
+    with record_commands(matched=1) as existing:
+        services.catalog_version_bump_now()
+    assert [(c.collection, c.method) for c in existing.log] == [("catalog_catalogversion", "update_many")]
+
+
+def test_a_product_write_bumps_the_version_after_it():
+    product = Product(pk=PRODUCT_ID, sku="EL-1", name="Phone", category_id="electronics", stock=10)
+    with record_commands([PRODUCT_BY_ID], matched=1) as recorder:
+        services.product_update(product=product, price="5.00")
+    writes = [(c.collection, c.method) for c in recorder.log if c.method != "aggregate"]
+    assert writes == [("catalog_product", "update_many"), ("catalog_catalogversion", "update_many")]

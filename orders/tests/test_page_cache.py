@@ -253,3 +253,10 @@ def test_only_the_orders_customer_is_bumped():
     OrderFactory(customer=ann)
 
     assert (orders_version(ann), orders_version(bob)) == (1, 0)
+
+
+@override_settings(PAGE_CACHE_MAX_ENTRY_BYTES=100)
+def test_a_page_larger_than_the_bound_is_not_kept(ann, django_assert_num_queries):
+    client = bearer_client(ann)
+    for _ in range(2):
+        list_with_query_count(client, django_assert_num_queries, FRESH_PAGE_QUERIES)

@@ -23,6 +23,7 @@ from accounts import services as account_services
 from accounts.models import User
 from accounts.sessions import SessionStore
 from accounts.tokens import issue_token_pair
+from catalog import selectors as catalog_selectors
 from catalog import services as catalog_services
 from catalog.models import Category
 from legacy.selectors import legacy_product_find
@@ -118,6 +119,18 @@ def _product_list(params: dict, *, count: bool = False):
         return count_pipeline if count else page_pipeline
 
     return capture
+
+
+def _catalog_version():
+    with record_commands() as recorder:
+        catalog_selectors.catalog_version()
+    return _reads(recorder, "catalog_catalogversion")[-1]
+
+
+def _cached_page_stock():
+    with record_commands() as recorder:
+        catalog_selectors.product_stock_rows(primary_keys=[USER_ID, ORDER_IDS[0]])
+    return _reads(recorder, "catalog_product")[-1]
 
 
 def _legacy_product():
@@ -263,6 +276,13 @@ HOT_QUERIES: list[HotQuery] = [
         "catalog_product_category_name",
         _product_list({"category": "electronics"}, count=True),
     ),
+    HotQuery(
+        "products: the catalog version (every public list request)",
+        "catalog_catalogversion",
+        "catalog_version_name_lookup",
+        _catalog_version,
+    ),
+    HotQuery("products: current stock of a cached page", "catalog_product", "_id_", _cached_page_stock),
     HotQuery(
         "legacy: product by category and name",
         "catalog_product",
