@@ -38,12 +38,26 @@ class OrderSerializer(serializers.ModelSerializer):
     """An order with its lines and history."""
 
     id = serializers.CharField()
+    number = serializers.CharField()
     items = LineSerializer(source="lines", many=True)
+    shipping_address = serializers.JSONField()
     history = HistorySerializer(many=True)
 
     class Meta:
         model = Order
-        fields = ["id", "status", "items", "total", "currency", "created_at", "updated_at", "history"]
+        fields = [
+            "id",
+            "number",
+            "status",
+            "items",
+            "total",
+            "currency",
+            "shipping_address",
+            "note",
+            "created_at",
+            "updated_at",
+            "history",
+        ]
 
 
 class OrderList(generics.ListAPIView):
