@@ -41,7 +41,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 
 from accounts import selectors as account_selectors
@@ -587,6 +587,8 @@ def order_email(*, order: Order, kind: str, customer=None) -> None:
         customer = unique_row(User.objects.filter(pk=order.customer_id)) if order.customer_id else None
     if customer is None:
         return
+    # The text and HTML bodies both list the lines: read them once.
+    prefetch_related_objects([order], "lines")
     context = {"order": order, "customer_name": customer.get_short_name() or customer.email}
     try:
         email_enqueue(kind=kind, to_email=customer.email, context=context)

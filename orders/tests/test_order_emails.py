@@ -145,3 +145,18 @@ def test_token_only_clients_get_the_same_emails(api_client):
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_token_pair(customer)['access']}")
     api_client.post(ORDERS, body_for(ProductFactory(stock=3)), format="json")
     assert OutboxEmail.objects.get().to_email == customer.email
+
+
+def test_the_email_reads_the_orders_lines_once_for_both_bodies(user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    product = ProductFactory(stock=5)
+    with CaptureQueriesContext(connection) as queries:
+        services.order_create(
+            customer=user, items=body_for(product)["items"], shipping_address=SHIPPING_ADDRESS
+        )
+    line_reads = [query for query in queries if query["sql"].startswith('SELECT "orders_orderline"')]
+    assert len(line_reads) == 1
+    email = OutboxEmail.objects.get()
+    assert f"1 x {product.name}" in email.body_text and f"<td>{product.name}</td>" in email.body_html
