@@ -42,6 +42,7 @@ from django.utils import timezone
 
 from notifications.models import EmailKind, EmailStatus, OutboxEmail
 from shop import transactions
+from shop.db import to_milliseconds
 
 logger = logging.getLogger(__name__)
 
@@ -175,11 +176,6 @@ def _due(now: datetime) -> Q:
     )
 
 
-def _millis(moment: datetime) -> datetime:
-    """Return ``moment`` cut to milliseconds (as MongoDB stores it): leases compare equal anywhere."""
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
-
-
 def backoff(*, attempts: int) -> timedelta:
     """Return the wait after the ``attempts``-th failure: 1 minute doubling, at most 1 hour."""
     return timedelta(seconds=min(BACKOFF_FIRST_SECONDS * 2 ** (attempts - 1), BACKOFF_MAX_SECONDS))
@@ -234,7 +230,7 @@ def _claim(email: OutboxEmail, *, now: datetime, condition: Q, report: DeliveryR
     whose previous lease ended unfinished counts that as a failed attempt; past
     ``OUTBOX_MAX_ATTEMPTS`` it is marked failed instead of sent again.
     """
-    lease_end = _millis(now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS))
+    lease_end = to_milliseconds(now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS))
     mine = OutboxEmail.objects.filter(condition, pk=email.pk, attempts=email.attempts)
     if email.status == EmailStatus.SENDING:
         attempts = email.attempts + 1

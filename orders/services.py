@@ -60,7 +60,7 @@ from orders.errors import (
 )
 from orders.models import Actor, IdempotencyRecord, Order, OrderLine, OrderStatus, OrderStatusChange
 from shop import errors, transactions
-from shop.db import primary_key_parse, unique_row
+from shop.db import primary_key_parse, to_milliseconds, unique_row
 from shop.errors import InvalidInput, NotAuthenticated, NotFound
 
 logger = logging.getLogger(__name__)
@@ -291,7 +291,8 @@ def _order_write(
     registers how to undo it (``shop.transactions.on_failure``).
     """
     stock_reserve_all(lines={line.product.pk: line.quantity for line in lines})
-    now = timezone.now()
+    # As every backend stores it, so the order answered from memory equals a later read.
+    now = to_milliseconds(timezone.now())
     order = _order_insert(
         customer=customer,
         status=OrderStatus.IN_PROGRESS,

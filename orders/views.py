@@ -92,7 +92,9 @@ class OrderViewSet(ShopViewSet):
             idempotency_key=key,
             request_fingerprint=fingerprint,
         )
-        return Response(self.render_current(order), status=http_status.HTTP_201_CREATED)
+        # The order as written (or, for a replay, as read): only its lines and history are read.
+        placed = selectors.order_details_attach(orders=[order])[0]
+        return Response(self.render(placed), status=http_status.HTTP_201_CREATED)
 
     def retrieve(self, request, order_id: str):
         """Return the order (someone else's: 404)."""

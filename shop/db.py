@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import connections
 from django.db.models import Q
+
+
+def to_milliseconds(moment: datetime) -> datetime:
+    """Return ``moment`` cut to milliseconds, the precision MongoDB stores datetimes in.
+
+    A value written so reads back equal on every backend: a lease compares equal, and
+    an object rendered from memory says what a later read of it says.
+    """
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def database_vendor(using: str = "default") -> str:

@@ -579,3 +579,12 @@ def test_staff_list_filtered_by_customer_query_count_is_pinned(
     with django_assert_num_queries(6):
         response = client.get(ORDERS, {"page_size": page_size, "customer": "ann@example.com"})
     assert len(response.json()["results"]) == page_size
+
+
+def test_the_created_order_is_answered_as_a_later_read_shows_it(customer_client):
+    """The 201 renders the order as written (not read again): it must equal the stored order."""
+    product = ProductFactory(stock=5)
+    placed = place(customer_client, (product, 2))
+    assert placed.status_code == 201
+    assert customer_client.get(f"{ORDERS}{placed.json()['id']}/").json() == placed.json()
+    assert placed.json()["created_at"].endswith("000Z")  # milliseconds, as every backend stores them

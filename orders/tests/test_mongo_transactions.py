@@ -528,3 +528,10 @@ def test_without_transactions_a_number_taken_meanwhile_takes_the_next(settings):
         services.order_create(customer=customer(), items=ITEMS)
     inserts = [command for command in recorder.writes if command.collection == "orders_order"]
     assert len(inserts) == 2 and not any(command.in_transaction for command in inserts)
+
+
+def test_the_order_is_written_with_millisecond_times_as_mongodb_keeps_them():
+    recorder, _order = create()
+    (order_document,) = next(c for c in recorder.writes if c.collection == "orders_order").args[0]
+    assert order_document["created_at"].microsecond % 1000 == 0
+    assert order_document["updated_at"] == order_document["created_at"]
