@@ -9,7 +9,12 @@ release, the pages that use a newer file are. So:
 - ``shop.E001``: no manifest in ``STATIC_ROOT``;
 - ``shop.E002``: files the apps ship that the manifest does not name.
 
-Both are deployment checks (``manage.py check --deploy``) tagged ``staticfiles``, so
+And a warning of ``manage.py check --deploy``:
+
+- ``shop.W001``: ``PASSWORD_RESET_URL`` still points at this machine (its default), so
+  the reset links mailed to customers would lead nowhere.
+
+The two errors are deployment checks (``manage.py check --deploy``) tagged ``staticfiles``, so
 ``collectstatic`` and ``migrate`` never trip over them before the files exist.
 ``shop.wsgi`` runs them when a server process starts (:func:`startup_errors`), and
 gunicorn stops with their message instead of serving 500s.
@@ -17,11 +22,15 @@ gunicorn stops with their message instead of serving 500s.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core import checks
 
 MISSING_MANIFEST = "shop.E001"
 STALE_MANIFEST = "shop.E002"
+LOOPBACK_RESET_URL = "shop.W001"
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 COLLECT_HINT = (
     "Run `python manage.py collectstatic --noinput` (make serve and the Dockerfile do) before starting."
 )
@@ -73,9 +82,25 @@ def static_files_collected(app_configs=None, **kwargs) -> list[checks.CheckMessa
     return []
 
 
+def password_reset_url_public(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Warn when the mailed password reset links would point at this machine (``PASSWORD_RESET_URL``)."""
+    host = (urlsplit(settings.PASSWORD_RESET_URL).hostname or "").lower()
+    if host in LOOPBACK_HOSTS or host.endswith(".localhost"):
+        return [
+            checks.Warning(
+                f"PASSWORD_RESET_URL points at {host} ({settings.PASSWORD_RESET_URL}): the password "
+                "reset links mailed to customers would not open anywhere but on this machine.",
+                hint="Set PASSWORD_RESET_URL to your storefront's reset page, with {uid} and {token}.",
+                id=LOOPBACK_RESET_URL,
+            )
+        ]
+    return []
+
+
 def register() -> None:
     """Register the start-up checks with Django (called from ``OpsConfig.ready``)."""
     checks.register(static_files_collected, *STARTUP_TAGS, deploy=True)
+    checks.register(password_reset_url_public, deploy=True)
 
 
 def startup_errors() -> list[checks.CheckMessage]:

@@ -148,6 +148,7 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path, collected_sta
             "DJANGO_ALLOWED_HOSTS": "shop.example.com",
             "SQLITE_PATH": str(tmp_path / "db.sqlite3"),
             "DJANGO_STATIC_ROOT": str(collected_static_root),
+            "PASSWORD_RESET_URL": "https://shop.example.com/reset?uid={uid}&token={token}",
         },
     )
     assert result.returncode == 0, result.stdout + result.stderr

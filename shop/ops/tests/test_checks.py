@@ -79,3 +79,19 @@ def test_a_server_process_refuses_to_start_without_the_static_files(tmp_path):
     assert "shop: cannot start: shop.E001: The static files are not collected" in result.stderr
     assert "collectstatic" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "warned"),
+    [
+        ("http://127.0.0.1:8000/api/v1/auth/password-reset/confirm/?uid={uid}&token={token}", True),
+        ("http://localhost/reset/{uid}/{token}", True),
+        ("https://shop.localhost/reset/{uid}/{token}", True),
+        ("https://shop.example.com/account/reset?uid={uid}&token={token}", False),
+    ],
+)
+def test_a_reset_link_pointing_at_this_machine_is_a_deploy_warning(settings, url, warned):
+    settings.PASSWORD_RESET_URL = url
+    messages = checks.password_reset_url_public()
+    assert [message.id for message in messages] == ([checks.LOOPBACK_RESET_URL] if warned else [])
+    assert all(message.level == checks.checks.WARNING for message in messages)
