@@ -61,6 +61,7 @@ from bench.constants import (
 from catalog.models import Category, Product
 from catalog.services import catalog_version_bump_now
 from orders.models import Actor, Order, OrderLine, OrderStatus, OrderStatusChange
+from orders.representation import HISTORY_COLUMNS, LINE_COLUMNS, details_render
 from orders.services import FIRST_ORDER_NUMBER
 from shop.progress import ProgressBar
 
@@ -289,6 +290,10 @@ class Command(BaseCommand):
             currency=settings.SHOP_CURRENCY,
             created_at=created,
             updated_at=moves[-1].changed_at,
+            details=details_render(
+                lines=[row_values(line, LINE_COLUMNS) for line in lines],
+                history=[row_values(move, HISTORY_COLUMNS) for move in moves],
+            ),
         )
         return order, lines, moves
 
@@ -302,3 +307,8 @@ class Command(BaseCommand):
             changed_by=actor,
             changed_by_user_id=staff_id,
         )
+
+
+def row_values(instance, columns) -> dict:
+    """Return the ``columns`` of an unsaved model ``instance`` (those it has) as a dict."""
+    return {column: getattr(instance, column) for column in columns if column != "order_id"}

@@ -1,9 +1,11 @@
-"""Profile one request in-process: ``python -m bench.profile PATH [--token T] [--requests N]``.
+"""Profile one request in-process: ``python -m bench.profile PATH [--as EMAIL] [--post JSON] [--requests N]``.
 
 Calls the shop's WSGI application directly (middleware, DRF, the database: all of
 it, without a server or a socket) ``--requests`` times after a warm-up, prints the
 CPU time per request (``time.process_time()``) and, with ``--top``, the functions
-with the most cumulative time under ``cProfile``. Run it with the bench's
+with the most cumulative time under ``cProfile``. ``--as`` authenticates as a bench
+account (a fresh access token), ``--post`` sends that JSON body as a POST instead
+of a GET (``POST /api/v1/orders/`` places one order per call). Run it with the bench's
 environment (``bench.run.shop_environment``: production settings, ``SQLITE_PATH`` at
 a copy of a bench data set) so the figures are those of a served request. The
 findings are in BENCHMARKS.md.
@@ -21,12 +23,14 @@ import time
 from wsgiref.util import setup_testing_defaults
 
 
-def call(application, path: str, token: str | None) -> tuple[str, bytes]:
-    """Send one GET to ``application``; return its status line and body."""
+def call(application, path: str, token: str | None, body: bytes | None = None) -> tuple[str, bytes]:
+    """Send one GET (or a POST of the JSON ``body``) to ``application``; return its status line and body."""
     route, _, query = path.partition("?")
     environ: dict = {"PATH_INFO": route, "QUERY_STRING": query, "HTTP_HOST": "127.0.0.1"}
     setup_testing_defaults(environ)
-    environ["wsgi.input"] = io.BytesIO(b"")
+    environ["wsgi.input"] = io.BytesIO(body or b"")
+    if body is not None:
+        environ.update(REQUEST_METHOD="POST", CONTENT_TYPE="application/json", CONTENT_LENGTH=str(len(body)))
     if token:
         environ["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     answer: dict = {}
@@ -38,11 +42,21 @@ def call(application, path: str, token: str | None) -> tuple[str, bytes]:
     return answer["status"], body
 
 
+def access_token(email: str) -> str:
+    """Return a fresh access token of the account ``email`` (the application must be loaded)."""
+    from accounts.models import User
+    from accounts.tokens import issue_token_pair
+
+    return issue_token_pair(User.objects.get(email=email))["access"]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Profile the request the command line names."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path")
     parser.add_argument("--token", help="an access token to send as a bearer token")
+    parser.add_argument("--as", dest="email", help="send a fresh access token of this (bench) account")
+    parser.add_argument("--post", help="a JSON body to POST instead of sending a GET")
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--top", type=int, default=0, help="print the N functions with most cumulative time")
     parser.add_argument(
@@ -55,21 +69,23 @@ def main(argv: list[str] | None = None) -> None:
     else:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
         from shop.wsgi import application
+    token = args.token or (access_token(args.email) if args.email else None)
+    sent = args.post.encode() if args.post is not None else None
 
     for _ in range(50):
-        status, body = call(application, args.path, args.token)
-    if not status.startswith("200"):
+        status, body = call(application, args.path, token, sent)
+    if not status.startswith("20"):
         raise SystemExit(f"{args.path}: {status}: {body[:300]!r}")
     started = time.process_time()
     for _ in range(args.requests):
-        call(application, args.path, args.token)
+        call(application, args.path, token, sent)
     per_request = (time.process_time() - started) / args.requests * 1000
     print(f"{args.path}: {per_request:.3f} ms CPU per request ({args.requests} requests, {len(body)} bytes)")
     if args.top:
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(args.requests):
-            call(application, args.path, args.token)
+            call(application, args.path, token, sent)
         profiler.disable()
         stats = pstats.Stats(profiler, stream=sys.stdout)
         stats.sort_stats("cumulative").print_stats(args.top)

@@ -40,7 +40,7 @@ from rest_framework.renderers import JSONRenderer
 
 from catalog import selectors
 from catalog.models import Product
-from catalog.serializers import timestamp
+from shop.api.serializers import timestamp
 from shop.cache import PageCache
 from shop.db import primary_key_parse
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from django.conf import settings
 from rest_framework import serializers
 
@@ -23,6 +21,8 @@ from shop.api.serializers import (
     StrictInputSerializer,
     StrictIntegerField,
     id_field,
+    money,
+    timestamp,
 )
 
 
@@ -31,17 +31,6 @@ class CategoryOutputSerializer(serializers.Serializer):
 
     slug = serializers.CharField(read_only=True)
     name = serializers.CharField(read_only=True)
-
-
-def money(value) -> str:
-    """Return a Decimal amount as DRF renders a 2-place DecimalField: ``"999.00"``."""
-    return f"{value:.2f}"
-
-
-def timestamp(value) -> str:
-    """Return an aware datetime in UTC as DRF renders it: ISO 8601 with a ``Z``."""
-    text = value.astimezone(UTC).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class ProductOutputSerializer(serializers.Serializer):

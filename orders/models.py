@@ -45,6 +45,11 @@ class Order(models.Model):
     shipping_address = models.JSONField(null=True, blank=True, editable=False)
     # The customer's note to the shop (at most ORDER_NOTE_MAX_LENGTH characters).
     note = models.TextField(blank=True, default="", editable=False)
+    # The read model: the order's lines and history as the API renders them
+    # ({"items": [...], "history": [...]}, orders.representation), kept by orders.services
+    # in the same writes as the order's row. Null for an order written before it existed:
+    # then it is rendered from the lines and history tables.
+    details = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

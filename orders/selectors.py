@@ -1,11 +1,12 @@
 """Order selectors: the reads behind the order list and detail.
 
-Customers see their own orders only; staff see all. The lines and history of a
-page of orders are read by :func:`order_details_attach` as plain rows, one query
-per relation (``order_id IN (...)``: a plain ``$in`` match on MongoDB, no join),
-so the number of queries does not depend on the number of orders. Plain rows
-rather than model instances: building ~100 model objects per page was half the
-CPU time of the order list (see BENCHMARKS.md).
+Customers see their own orders only; staff see all. An order row carries its lines
+and history as the API renders them (``Order.details``, the read model of
+``orders.representation``), so a page of orders is one query. For orders without
+it (written before it existed), :func:`order_details_load` reads the lines and
+history with :func:`order_details_attach`: plain rows, one query per relation
+(``order_id IN (...)``: a plain ``$in`` match on MongoDB, no join), so the number
+of queries does not depend on the number of orders.
 """
 
 from __future__ import annotations
@@ -16,20 +17,9 @@ from django.db.models import QuerySet
 
 from accounts.models import User, normalize_email_address
 from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
+from orders.representation import HISTORY_COLUMNS, LINE_COLUMNS, details_render
 from shop.db import primary_key_parse, unique_row
 from shop.errors import InvalidInput, NotFound
-
-ITEM_COLUMNS = (
-    "order_id",
-    "product_id",
-    "sku",
-    "name",
-    "category_slug",
-    "unit_price",
-    "quantity",
-    "line_total",
-)
-HISTORY_COLUMNS = ("order_id", "from_status", "to_status", "changed_at", "changed_by")
 
 
 def order_details_attach(*, orders: list[Order], with_history: bool = True) -> list[Order]:
@@ -44,7 +34,7 @@ def order_details_attach(*, orders: list[Order], with_history: bool = True) -> l
     history: dict = defaultdict(list)
     if order_ids:
         lines = OrderLine.objects.filter(order_id__in=order_ids).order_by("order_id", "position")
-        for row in lines.values(*ITEM_COLUMNS):
+        for row in lines.values(*LINE_COLUMNS):
             items[row["order_id"]].append(row)
     if order_ids and with_history:
         moves = OrderStatusChange.objects.filter(order_id__in=order_ids).order_by(
@@ -55,6 +45,19 @@ def order_details_attach(*, orders: list[Order], with_history: bool = True) -> l
     for order in orders:
         order.item_rows = items[order.pk]
         order.history_rows = history[order.pk]
+    return orders
+
+
+def order_details_load(*, orders: list[Order]) -> list[Order]:
+    """Make sure every order of ``orders`` has its ``details``; return ``orders``.
+
+    Orders written before the read model existed have none: theirs are rendered from
+    the lines and history tables (two queries for all of them; none when every order
+    has its details).
+    """
+    missing = [order for order in orders if order.details is None]
+    for order in order_details_attach(orders=missing):
+        order.details = details_render(lines=order.item_rows, history=order.history_rows)
     return orders
 
 
@@ -87,7 +90,7 @@ def order_status_parse(*, status: str | None) -> str | None:
 def order_list(
     *, user, status: str | None = None, customer_email: str | None = None, own_only: bool = False
 ) -> QuerySet[Order]:
-    """Return the orders ``user`` may see, newest first (attach details to a page with order_details_attach).
+    """Return the orders ``user`` may see, newest first (complete a page with order_details_load).
 
     Customers get their own orders (``customer_email`` is ignored for them); staff
     get every order, or one customer's with ``customer_email``, or their own with
@@ -128,7 +131,7 @@ def order_get(*, user, order_id) -> Order:
     order = unique_row(queryset)
     if order is None:
         raise NotFound("Order not found.")
-    return order_details_attach(orders=[order])[0]
+    return order_details_load(orders=[order])[0]
 
 
 def order_id_parse(value):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from accounts.serializers import AddressFieldsInputSerializer
 from orders.models import Actor, OrderStatus
+from orders.representation import HISTORY, ITEMS, history_render, line_render, money, timestamp
 from orders.services import ORDER_NOTE_MAX_LENGTH, SHIPPING_ADDRESS_FIELD
 from shop.api.serializers import (
     MoneyField,
@@ -83,20 +82,9 @@ class OrderStatusInputSerializer(StrictInputSerializer):
 # The order representation is the hottest output of the API (20 orders with their
 # lines and history per list page). DRF renders field by field, which cost a third
 # of the order list's CPU time (BENCHMARKS.md). So these serializers declare their
-# fields only to describe them in the OpenAPI schema, and render in one pass from
-# the plain rows of ``orders.selectors.order_details_attach``, in DRF's formats
-# (a test compares the two renderings).
-
-
-def money(value) -> str:
-    """Return a Decimal amount as DRF renders a 2-place DecimalField: ``"999.00"``."""
-    return f"{value:.2f}"
-
-
-def timestamp(value) -> str:
-    """Return an aware datetime in UTC as DRF renders it: ISO 8601 with a ``Z``."""
-    text = value.astimezone(UTC).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+# fields only to describe them in the OpenAPI schema, and render in one pass: an
+# order's lines and history come rendered in its read model (``Order.details``,
+# ``orders.representation``), in DRF's formats (a test compares the renderings).
 
 
 class OrderLineSerializer(serializers.Serializer):
@@ -111,19 +99,7 @@ class OrderLineSerializer(serializers.Serializer):
 
     def to_representation(self, row):
         """Render a row of ``OrderLine`` values."""
-        return line_row_render(row)
-
-
-def line_row_render(row) -> dict:
-    """Render a row of ``OrderLine`` values as an order item."""
-    return {
-        "product": str(row["product_id"]),
-        "sku": row["sku"],
-        "name": row["name"],
-        "unit_price": money(row["unit_price"]),
-        "quantity": row["quantity"],
-        "line_total": money(row["line_total"]),
-    }
+        return line_render(**row)
 
 
 class OrderStatusChangeSerializer(serializers.Serializer):
@@ -136,17 +112,7 @@ class OrderStatusChangeSerializer(serializers.Serializer):
 
     def to_representation(self, row):
         """Render a row of ``OrderStatusChange`` values."""
-        return history_row_render(row)
-
-
-def history_row_render(row) -> dict:
-    """Render a row of ``OrderStatusChange`` values as a history entry."""
-    return {
-        "from_status": row["from_status"],
-        "to_status": row["to_status"],
-        "changed_at": timestamp(row["changed_at"]),
-        "changed_by": row["changed_by"],
-    }
+        return history_render(**row)
 
 
 class ShippingAddressSerializer(serializers.Serializer):
@@ -188,7 +154,7 @@ STAFF_ONLY_FIELDS = ("customer_email", "links")
 class OrderSerializer(serializers.Serializer):
     """The order representation of API.md, with its lines (``items``) and ``history``.
 
-    Renders an order that went through ``orders.selectors.order_details_attach``.
+    Renders an order with its ``details`` (``orders.selectors.order_details_load``).
     For staff (the request in the context says so) it adds ``customer_email``
     (attached by ``orders.selectors.order_customer_emails_attach``; null once the
     account is closed) and ``links`` to the order and its actions.
@@ -219,19 +185,19 @@ class OrderSerializer(serializers.Serializer):
     links = OrderLinksSerializer(read_only=True, help_text="Staff only: the order and its actions.")
 
     def to_representation(self, order):
-        """Render ``order`` with its attached ``item_rows`` and ``history_rows`` (and staff's extras)."""
+        """Render ``order`` from its row and its ``details`` (and staff's extras)."""
         data = {
             "id": str(order.pk),
             "number": str(order.number),
             "status": order.status,
-            "items": [line_row_render(row) for row in order.item_rows],
+            "items": order.details[ITEMS],
             "total": money(order.total),
             "currency": order.currency,
             "shipping_address": shipping_address_render(order.shipping_address),
             "note": order.note,
             "created_at": timestamp(order.created_at),
             "updated_at": timestamp(order.updated_at),
-            "history": [history_row_render(row) for row in order.history_rows],
+            "history": order.details[HISTORY],
         }
         request = self.context.get("request")
         if request is not None and request.user.is_staff:

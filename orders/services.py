@@ -41,7 +41,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, prefetch_related_objects
+from django.db.models import F
 from django.utils import timezone
 
 from accounts import selectors as account_selectors
@@ -59,6 +59,7 @@ from orders.errors import (
     InvalidTransition,
 )
 from orders.models import Actor, IdempotencyRecord, Order, OrderLine, OrderStatus, OrderStatusChange
+from orders.representation import ITEMS, LINE_COLUMNS, details_render, details_with_move, line_render
 from shop import errors, transactions
 from shop.db import primary_key_parse, to_milliseconds, unique_row
 from shop.errors import InvalidInput, NotAuthenticated, NotFound
@@ -293,6 +294,25 @@ def _order_write(
     stock_reserve_all(lines={line.product.pk: line.quantity for line in lines})
     # As every backend stores it, so the order answered from memory equals a later read.
     now = to_milliseconds(timezone.now())
+    line_values = [
+        {
+            "product_id": line.product.pk,
+            "position": line.position,
+            "sku": line.product.sku,
+            "name": line.product.name,
+            "category_slug": line.product.category_id,
+            "unit_price": line.product.price,
+            "quantity": line.quantity,
+            "line_total": line.line_total,
+        }
+        for line in lines
+    ]
+    creation = {
+        "from_status": None,
+        "to_status": OrderStatus.IN_PROGRESS,
+        "changed_at": now,
+        "changed_by": Actor.CUSTOMER,
+    }
     order = _order_insert(
         customer=customer,
         status=OrderStatus.IN_PROGRESS,
@@ -302,32 +322,11 @@ def _order_write(
         note=note,
         created_at=now,
         updated_at=now,
+        details=details_render(lines=line_values, history=[creation]),
     )
     transactions.on_failure(f"order {order.pk} with its lines and history", lambda: _order_erase(order=order))
-    OrderLine.objects.bulk_create(
-        [
-            OrderLine(
-                order=order,
-                product=line.product,
-                position=line.position,
-                sku=line.product.sku,
-                name=line.product.name,
-                category_slug=line.product.category_id,
-                unit_price=line.product.price,
-                quantity=line.quantity,
-                line_total=line.line_total,
-            )
-            for line in lines
-        ]
-    )
-    OrderStatusChange.objects.create(
-        order=order,
-        from_status=None,
-        to_status=OrderStatus.IN_PROGRESS,
-        changed_at=now,
-        changed_by=Actor.CUSTOMER,
-        changed_by_user=customer,
-    )
+    OrderLine.objects.bulk_create([OrderLine(order=order, **values) for values in line_values])
+    OrderStatusChange.objects.create(order=order, changed_by_user=customer, **creation)
     return order
 
 
@@ -529,21 +528,21 @@ def order_set_status(*, order: Order, to_status: str, by: str, by_user=None) -> 
     if to_status not in order_next_statuses(status=from_status):
         raise InvalidTransition(f"An order that is {from_status} cannot become {to_status}.")
 
-    now = timezone.now()
+    # As every backend stores it (see _order_write).
+    now = to_milliseconds(timezone.now())
+    change = {"from_status": from_status, "to_status": to_status, "changed_at": now, "changed_by": by}
+    # Every status has one path from creation (the table has no cycles), so the details
+    # of an order that is still from_status are those the caller holds.
+    details = details_with_move(order.details, change)
 
     def move() -> None:
-        moved = Order.objects.filter(pk=order.pk, status=from_status).update(status=to_status, updated_at=now)
+        moved = Order.objects.filter(pk=order.pk, status=from_status).update(
+            status=to_status, updated_at=now, details=details
+        )
         if moved != 1:
             raise InvalidTransition(f"The order is no longer {from_status}; it cannot become {to_status}.")
         transactions.complete(
-            lambda: OrderStatusChange.objects.create(
-                order_id=order.pk,
-                from_status=from_status,
-                to_status=to_status,
-                changed_at=now,
-                changed_by=by,
-                changed_by_user=by_user,
-            ),
+            lambda: OrderStatusChange.objects.create(order_id=order.pk, changed_by_user=by_user, **change),
             description=f"history of order {order.pk}: {from_status} -> {to_status}",
         )
         if to_status == OrderStatus.CANCELLED:
@@ -565,6 +564,7 @@ def order_set_status(*, order: Order, to_status: str, by: str, by_user=None) -> 
     # Mirror the stored row in memory, now that the operation is over.
     order.status = to_status
     order.updated_at = now
+    order.details = details
     # Any history prefetched before the move is stale now.
     getattr(order, "_prefetched_objects_cache", {}).pop("history", None)
     return order
@@ -588,13 +588,24 @@ def order_email(*, order: Order, kind: str, customer=None) -> None:
         customer = unique_row(User.objects.filter(pk=order.customer_id)) if order.customer_id else None
     if customer is None:
         return
-    # The text and HTML bodies both list the lines: read them once.
-    prefetch_related_objects([order], "lines")
-    context = {"order": order, "customer_name": customer.get_short_name() or customer.email}
+    context = order_email_context(order=order, customer_name=customer.get_short_name() or customer.email)
     try:
         email_enqueue(kind=kind, to_email=customer.email, context=context)
     except ValidationError:
         logger.warning("no %s email for order %s: the address %r is refused", kind, order.pk, customer.email)
+
+
+def order_email_context(*, order: Order, customer_name: str) -> dict:
+    """Return what the order emails' templates show: the order, its items and whom they greet."""
+    return {"order": order, "items": order_items(order=order), "customer_name": customer_name}
+
+
+def order_items(*, order: Order) -> list[dict]:
+    """Return the order's lines as the API renders them: from its details, else from the lines table."""
+    if order.details is not None:
+        return order.details[ITEMS]
+    lines = OrderLine.objects.filter(order_id=order.pk).order_by("position").values(*LINE_COLUMNS)
+    return [line_render(**line) for line in lines]
 
 
 def customer_orders_version_bump(*, customer_id) -> int:
@@ -680,7 +691,18 @@ def order_import(
         raise InvalidInput(f"Unknown status {status!r}.", field="status")
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < MIN_QUANTITY:
         raise InvalidInput(f"Quantity must be a whole number of at least {MIN_QUANTITY}.", field="quantity")
-    now = timezone.now()
+    now = to_milliseconds(timezone.now())
+    line = {
+        "product_id": product.pk,
+        "position": 1,
+        "sku": product.sku,
+        "name": product.name,
+        "category_slug": product.category_id,
+        "unit_price": IMPORTED_UNIT_PRICE,
+        "quantity": quantity,
+        "line_total": IMPORTED_UNIT_PRICE,
+    }
+    entry = {"from_status": None, "to_status": status, "changed_at": now, "changed_by": Actor.SYSTEM}
 
     def write() -> Order:
         order = _order_insert(
@@ -691,28 +713,11 @@ def order_import(
             currency=settings.SHOP_CURRENCY,
             created_at=created_at,
             updated_at=now,
+            details=details_render(lines=[line], history=[entry]),
         )
         transactions.on_failure(f"imported order {order.pk}", lambda: _order_erase(order=order))
-        OrderLine.objects.create(
-            order=order,
-            product=product,
-            position=1,
-            sku=product.sku,
-            name=product.name,
-            category_slug=product.category_id,
-            unit_price=IMPORTED_UNIT_PRICE,
-            quantity=quantity,
-            line_total=IMPORTED_UNIT_PRICE,
-            stock_reserved=False,
-        )
-        OrderStatusChange.objects.create(
-            order=order,
-            from_status=None,
-            to_status=status,
-            changed_at=now,
-            changed_by=Actor.SYSTEM,
-            note=note,
-        )
+        OrderLine.objects.create(order=order, stock_reserved=False, **line)
+        OrderStatusChange.objects.create(order=order, note=note, **entry)
         customer_orders_version_bump(customer_id=customer.pk)
         return order
 

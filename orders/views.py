@@ -71,7 +71,7 @@ class OrderViewSet(ShopViewSet):
             status=request.query_params.get("status"),
             customer_email=request.query_params.get("customer"),
         )
-        page = selectors.order_details_attach(orders=self.paginate_queryset(orders))
+        page = selectors.order_details_load(orders=self.paginate_queryset(orders))
         response = self.get_paginated_response(self.render(page, many=True))
         if cache_key:
             page_cache.order_page_store_when_rendered(response, cache_key)
@@ -92,8 +92,8 @@ class OrderViewSet(ShopViewSet):
             idempotency_key=key,
             request_fingerprint=fingerprint,
         )
-        # The order as written (or, for a replay, as read): only its lines and history are read.
-        placed = selectors.order_details_attach(orders=[order])[0]
+        # The order as written (or, for a replay, as read): nothing is read again.
+        placed = selectors.order_details_load(orders=[order])[0]
         return Response(self.render(placed), status=http_status.HTTP_201_CREATED)
 
     def retrieve(self, request, order_id: str):

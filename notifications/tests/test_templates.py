@@ -12,6 +12,7 @@ from notifications.models import EmailKind
 from notifications.services import email_render
 from notifications.tests.helpers import ADDRESS
 from orders.models import OrderStatus
+from orders.services import order_email_context
 from orders.tests.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +37,7 @@ def order_with_shipping(**kwargs):
 def test_order_emails_show_number_lines_total_address_and_note(kind, settings):
     settings.SHOP_NAME = "Ann's & Bob's"
     order = order_with_shipping()
-    email = email_render(kind=kind, context={"order": order, "customer_name": "Ann <Example>"})
+    email = email_render(kind=kind, context=order_email_context(order=order, customer_name="Ann <Example>"))
 
     assert "#1001" in email.subject and email.subject.startswith("Ann's & Bob's: ")
     assert "\n" not in email.subject
@@ -56,14 +57,16 @@ def test_order_emails_show_number_lines_total_address_and_note(kind, settings):
 
 def test_the_order_status_is_shown_by_its_label(settings):
     order = order_with_shipping(status=OrderStatus.SHIPPED)
-    email = email_render(kind=EmailKind.ORDER_SHIPPED, context={"order": order, "customer_name": "Ann"})
+    email = email_render(
+        kind=EmailKind.ORDER_SHIPPED, context=order_email_context(order=order, customer_name="Ann")
+    )
     assert "(Shipped)" in email.body_text and "on its way" in email.subject
 
 
 @pytest.mark.parametrize("kind", ORDER_KINDS)
 def test_legacy_orders_without_address_or_note_render_without_them(kind):
     order = OrderFactory()  # as the legacy routes place them: no shipping address, no note
-    email = email_render(kind=kind, context={"order": order, "customer_name": "Ann"})
+    email = email_render(kind=kind, context=order_email_context(order=order, customer_name="Ann"))
     assert f"#{order.number}" in email.subject
     assert f"Order #{order.number}" in email.body_text
     assert "Shipping to" not in email.body_text and "Shipping to" not in email.body_html

@@ -391,3 +391,19 @@ def test_admin_status_filter_compiles_to_a_plain_match():
     pipeline = compile_pipeline(Order.objects.filter(status="SHIPPED").order_by("-created_at", "-id"))
     assert_index_friendly(pipeline)
     assert pipeline[0] == {"$match": {"status": "SHIPPED"}}
+
+
+def test_a_status_move_writes_the_appended_details_in_the_same_conditional_update():
+    """Status and read model change in one single-document update (atomic without a transaction too)."""
+    created = {"from_status": None, "to_status": "IN_PROGRESS", "changed_at": "2026-01-01T00:00:00Z"}
+    details = {"items": [{"product": OID, "quantity": 1}], "history": [{**created, "changed_by": "customer"}]}
+    order = Order(pk=ObjectId(OID), customer_id=None, status=OrderStatus.IN_PROGRESS, details=details)
+    with record_commands() as recorder:
+        services.order_set_status(order=order, to_status=OrderStatus.SHIPPED, by=Actor.STAFF)
+    criteria, update = recorder.writes[0].args
+    assert criteria == {"$and": [{"_id": ObjectId(OID)}, {"status": "IN_PROGRESS"}]}
+    written = describe(update[0]["$set"]["details"])
+    assert "SHIPPED" in written and "IN_PROGRESS" in written and "staff" in written
+    assert order.details["history"][-1]["to_status"] == "SHIPPED"
+    # No read of lines or history: the move needs neither.
+    assert not [c for c, _ in recorder.reads if c in ("orders_orderline", "orders_orderstatuschange")]

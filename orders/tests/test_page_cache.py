@@ -20,7 +20,7 @@ from orders.tests.factories import SHIPPING_ADDRESS, OrderFactory
 pytestmark = pytest.mark.django_db
 
 ORDERS = "/api/v1/orders/"
-FRESH_PAGE_QUERIES = 4  # user + page of orders + lines + history
+FRESH_PAGE_QUERIES = 2  # user + page of orders (with their details)
 CACHED_PAGE_QUERIES = 1  # user
 STAFF_PAGE_QUERIES = FRESH_PAGE_QUERIES + 1  # + the customers' emails
 # + the product the order form's example orders: the demo's Phone (none here), then the first in stock.

@@ -16,9 +16,10 @@ from bench.peer.views import OrderSerializer as DRFOrderSerializer
 from catalog.tests.factories import ProductFactory
 from orders import selectors
 from orders.models import Actor, Order, OrderStatus
-from orders.serializers import OrderSerializer, money, timestamp
+from orders.serializers import OrderSerializer
 from orders.services import order_cancel
 from orders.tests.factories import SHIPPING_ADDRESS, OrderFactory
+from shop.api.serializers import money, timestamp
 
 pytestmark = pytest.mark.django_db
 

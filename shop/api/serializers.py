@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -96,6 +98,17 @@ class MoneyField(serializers.DecimalField):
 
     def __init__(self, **kwargs):
         super().__init__(max_digits=12, decimal_places=2, coerce_to_string=True, read_only=True, **kwargs)
+
+
+def money(value) -> str:
+    """Return a Decimal amount as DRF renders a 2-place DecimalField: ``"999.00"``."""
+    return f"{value:.2f}"
+
+
+def timestamp(value) -> str:
+    """Return an aware datetime in UTC as DRF renders it: ISO 8601 with a ``Z``."""
+    text = value.astimezone(UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def id_field(**kwargs) -> serializers.CharField:

@@ -19,7 +19,7 @@ from shop import cache as shop_cache
 from shop.config import redis_cache
 
 ORDERS = "/api/v1/orders/"
-FRESH_PAGE_QUERIES = 4
+FRESH_PAGE_QUERIES = 2  # user + page of orders (with their details)
 
 
 def closed_port() -> int:
