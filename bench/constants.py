@@ -14,6 +14,12 @@ BENCH_CUSTOMER_ORDERS = 100
 BENCH_CATEGORY_SLUG = "bench"
 BENCH_PRODUCT_COUNT = 50
 BENCH_PRODUCT_STOCK = 1_000_000_000
+# The search-growth data sets (``bench.seed --catalog-products N``): N more products in
+# their own category, one in BENCH_SEARCH_EVERY of them named with BENCH_SEARCH_TERM
+# (a word no demo or bench product has), so a search page is full at every size.
+BENCH_CATALOG_CATEGORY_SLUG = "bench-catalog"
+BENCH_SEARCH_TERM = "lantern"
+BENCH_SEARCH_EVERY = 20
 # Where every seeded order ships to: an address snapshot as v1 orders carry one.
 BENCH_SHIPPING_ADDRESS = {
     "full_name": "Bench Customer",

@@ -48,12 +48,15 @@ from django.utils import timezone
 
 from accounts.models import User
 from bench.constants import (
+    BENCH_CATALOG_CATEGORY_SLUG,
     BENCH_CATEGORY_SLUG,
     BENCH_CUSTOMER_EMAIL,
     BENCH_CUSTOMER_ORDERS,
     BENCH_PASSWORD,
     BENCH_PRODUCT_COUNT,
     BENCH_PRODUCT_STOCK,
+    BENCH_SEARCH_EVERY,
+    BENCH_SEARCH_TERM,
     BENCH_SHIPPING_ADDRESS,
     BENCH_STAFF_EMAIL,
     BENCH_WRITER_EMAIL,
@@ -74,6 +77,9 @@ DAY = timedelta(days=1)
 LINE_COUNT_WEIGHTS = {1: 40, 2: 30, 3: 20, 4: 10}
 QUANTITY_WEIGHTS = {1: 70, 2: 20, 3: 7, 5: 3}
 CANCELLED_SHARE = 0.08
+# Words of the search-growth catalog's product names (``--catalog-products``).
+CATALOG_ADJECTIVES = ("Oak", "Brass", "Linen", "Copper", "Walnut", "Slate", "Cedar", "Wool")
+CATALOG_NOUNS = ("chair", "kettle", "blanket", "mirror", "shelf", "basket", "clock", "vase")
 
 
 def weighted(rng: random.Random, weights: dict[int, int]) -> int:
@@ -97,12 +103,25 @@ class Command(BaseCommand):
             "--span-days", type=int, default=730, help="orders are spread over this many days"
         )
         parser.add_argument("--seed", type=int, default=20260101, help="random seed (same seed, same data)")
+        parser.add_argument(
+            "--catalog-products",
+            type=int,
+            default=0,
+            help=(
+                f"more products, in category {BENCH_CATALOG_CATEGORY_SLUG!r}, for the product-search "
+                f"growth rows: one in {BENCH_SEARCH_EVERY} is named with {BENCH_SEARCH_TERM!r}"
+            ),
+        )
 
     def handle(self, *args, **options):
         """Check the database is fresh, then write users, products and orders in batches."""
         customers, orders = options["customers"], options["orders"]
-        if customers < 1 or orders < 0 or options["batch_size"] < 1 or options["span_days"] < 1:
-            raise CommandError("--customers and --batch-size and --span-days must be >= 1, --orders >= 0.")
+        batch_size, span_days = options["batch_size"], options["span_days"]
+        if customers < 1 or orders < 0 or batch_size < 1 or span_days < 1 or options["catalog_products"] < 0:
+            raise CommandError(
+                "--customers and --batch-size and --span-days must be >= 1, --orders and "
+                "--catalog-products >= 0."
+            )
         if User.objects.exists() or Order.objects.exists():
             raise CommandError(
                 "The database already has users or orders. The bench data set has accounts with a "
@@ -115,9 +134,9 @@ class Command(BaseCommand):
         rows += product_rows
         self.customer_ids, self.bench_ids, user_rows = self.seed_users(customers)
         rows += user_rows
-        rows += self.seed_orders(
-            rng=rng, total=orders, batch_size=options["batch_size"], span=timedelta(days=options["span_days"])
-        )
+        rows += self.seed_orders(rng=rng, total=orders, batch_size=batch_size, span=timedelta(days=span_days))
+        # After the orders, which draw their lines from the demo and bench products only.
+        rows += self.seed_catalog(count=options["catalog_products"], batch_size=batch_size)
         # Bulk writes bypass the order services: say that every customer's orders
         # changed, so no order-list page cached meanwhile is served (orders.page_cache).
         User.objects.update(orders_version=F("orders_version") + 1)
@@ -164,6 +183,43 @@ class Command(BaseCommand):
             .values_list("pk", "sku", "name", "category_id", "price")
         )
         return products, BENCH_PRODUCT_COUNT + 1
+
+    def seed_catalog(self, *, count: int, batch_size: int) -> int:
+        """Add ``count`` products for the search-growth rows; return the number of rows written.
+
+        Names cycle through ``CATALOG_ADJECTIVES`` and ``CATALOG_NOUNS``; every
+        ``BENCH_SEARCH_EVERY``-th product is a ``BENCH_SEARCH_TERM`` instead, so that
+        ``?search=`` of that word matches one product in ``BENCH_SEARCH_EVERY`` at any size.
+        """
+        if count == 0:
+            return 0
+        category, _ = Category.objects.get_or_create(
+            slug=BENCH_CATALOG_CATEGORY_SLUG, defaults={"name": "Benchmark catalog"}
+        )
+
+        def product(number: int) -> Product:
+            adjective = CATALOG_ADJECTIVES[number % len(CATALOG_ADJECTIVES)]
+            noun = CATALOG_NOUNS[number // len(CATALOG_ADJECTIVES) % len(CATALOG_NOUNS)]
+            if number % BENCH_SEARCH_EVERY == 0:
+                noun = BENCH_SEARCH_TERM
+            return Product(
+                sku=f"CAT-{number:07d}",
+                name=f"{adjective} {noun} {number:07d}",
+                category=category,
+                description=f"A {adjective.lower()} {noun} of the benchmark catalog, made to order.",
+                price=(Decimal(number * 53 % 49900 + 100) / 100).quantize(CENT),
+                stock=100,
+            )
+
+        bar = ProgressBar(label="seeding catalog", total=count, stream=self.stderr)
+        for first in range(1, count + 1, batch_size):
+            numbers = range(first, min(first + batch_size, count + 1))
+            with transaction.atomic():
+                Product.objects.bulk_create(product(number) for number in numbers)
+            bar.update(done=numbers[-1], rows=numbers[-1])
+        bar.finish()
+        catalog_version_bump_now()
+        return count + 1
 
     def seed_users(self, customers: int) -> tuple[list, dict[str, object], int]:
         """Create the customers and the bench accounts; return customer ids, bench ids, rows."""

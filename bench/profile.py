@@ -60,6 +60,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--top", type=int, default=0, help="print the N functions with most cumulative time")
     parser.add_argument(
+        "--sort",
+        default="cumulative",
+        choices=["cumulative", "tottime"],
+        help="order of --top: time under the function (default) or in the function itself",
+    )
+    parser.add_argument(
         "--peer", action="store_true", help="profile the textbook DRF peer (bench.peer) instead of the shop"
     )
     args = parser.parse_args(argv)
@@ -88,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
             call(application, args.path, token, sent)
         profiler.disable()
         stats = pstats.Stats(profiler, stream=sys.stdout)
-        stats.sort_stats("cumulative").print_stats(args.top)
+        stats.sort_stats(args.sort).print_stats(args.top)
 
 
 if __name__ == "__main__":

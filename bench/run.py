@@ -3,8 +3,9 @@
 One run, on one machine, side by side (shared machines are noisy, so only ratios
 within a run are compared):
 1. data sets: a large one (2,000 customers, 200,000 orders) and a small one (1,000
-   orders), seeded with ``python -m bench.seed`` into SQLite files cached between runs
-   under a key of the migrations and the seed command (a fresh copy serves each run);
+   orders), and two catalogs for product search (1,000 and 100,000 more products),
+   seeded with ``python -m bench.seed`` into SQLite files cached between runs under a
+   key of the migrations and the seed command (a fresh copy serves each run);
 2. the two floors (plain WSGI, bare Django view) and the shop, each under the same
    gunicorn configuration (``bench/gunicorn_conf.py``), DEBUG off;
 3. wrk with the same connections, threads, warm-up and duration for every
@@ -39,6 +40,7 @@ from bench.constants import (
     BENCH_CATEGORY_SLUG,
     BENCH_CUSTOMER_EMAIL,
     BENCH_PASSWORD,
+    BENCH_SEARCH_TERM,
     BENCH_SHIPPING_ADDRESS,
     BENCH_STAFF_EMAIL,
     BENCH_WRITER_EMAIL,
@@ -127,9 +129,9 @@ def machine_description() -> dict:
 # --- Data sets ------------------------------------------------------------------------
 
 
-def schema_key(customers: int, orders: int) -> str:
-    """Return a key that changes with any migration, model or the seed command."""
-    digest = hashlib.sha256(f"{customers}:{orders}".encode())
+def schema_key(customers: int, orders: int, products: int = 0) -> str:
+    """Return a key that changes with the sizes, any migration, model or the seed command."""
+    digest = hashlib.sha256(f"{customers}:{orders}:{products}".encode())
     paths = sorted(ROOT.glob("*/migrations/*.py")) + sorted(ROOT.glob("*/models.py"))
     paths += [BENCH / "dataset.py", BENCH / "constants.py"]
     for path in paths:
@@ -177,9 +179,14 @@ def collect_static(static_root: Path, database: Path) -> None:
     subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
 
 
-def ensure_dataset(*, name: str, customers: int, orders: int, cache_dir: Path, commands: list) -> Path:
-    """Return the cached, seeded database of this size, seeding it first if needed."""
-    key = schema_key(customers, orders)
+def ensure_dataset(
+    *, name: str, customers: int, orders: int, cache_dir: Path, commands: list, products: int = 0
+) -> Path:
+    """Return the cached, seeded database of this size, seeding it first if needed.
+
+    ``products``: catalog products added for the search-growth rows (``--catalog-products``).
+    """
+    key = schema_key(customers, orders, products)
     cached = cache_dir / f"{name}-{key}.sqlite3"
     if cached.exists():
         log(f"data set {name}: cached at {cached}")
@@ -191,8 +198,13 @@ def ensure_dataset(*, name: str, customers: int, orders: int, cache_dir: Path, c
         leftover.unlink()
     env = shop_environment(building)
     seed = ["-m", "bench.seed", "--customers", str(customers), "--orders", str(orders)]
+    if products:
+        seed += ["--catalog-products", str(products)]
     commands.append(f"SQLITE_PATH=<bench db> python manage.py migrate && python {' '.join(seed)}")
-    log(f"data set {name}: migrating and seeding {orders:,} orders ({customers:,} customers)")
+    log(
+        f"data set {name}: migrating and seeding {orders:,} orders ({customers:,} customers, "
+        f"{products:,} catalog products)"
+    )
     started = time.perf_counter()
     # Our own interpreter and manage.py with fixed arguments (S603 is about untrusted input).
     subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
@@ -483,12 +495,16 @@ CATEGORY_ROW_SLUG = "electronics"
 SEARCH_ROW_TEXT = "phone"
 
 
+def first_page_check(page: dict, where: str = "") -> dict:
+    """Return the bench customer's first order-list page after checking its shape."""
+    if len(page["results"]) != 20 or not page["results"][0]["items"]:
+        raise RuntimeError(f"the bench customer's first page must hold 20 orders with lines {where}".strip())
+    return page
+
+
 def first_page_checked(server: Server, token: str) -> dict:
     """Return the bench customer's first order-list page on ``server``, checked for shape."""
-    page = check_once(server.base_url + ORDERS, token=token)
-    if len(page["results"]) != 20 or not page["results"][0]["items"]:
-        raise RuntimeError("the bench customer's first page must hold 20 orders with lines")
-    return page
+    return first_page_check(check_once(server.base_url + ORDERS, token=token))
 
 
 def measure_shop(*, server: Server, uncached: Server, peer: Server, load: Load) -> tuple[list[dict], dict]:
@@ -604,42 +620,16 @@ def measure_shop(*, server: Server, uncached: Server, peer: Server, load: Load) 
 SCALING_ROUNDS = 2  # small/large pairs, then a closing small row
 
 
-def measure_scaling(*, large: Server, small: Server, load: Load) -> tuple[list[dict], dict]:
-    """Measure the order list alternately on the small and the large data set.
+def growth_summary(small_rows: list[dict], large_rows: list[dict]) -> dict:
+    """Return the mean p50 and server CPU of each side's rows and their large-over-small ratios."""
 
-    Both servers run with the page cache off, so every request runs the list's
-    queries: the block measures how they scale with the table, not the cache.
-    Both servers run at once and the rows alternate, small first and last (S, L, S,
-    L, S), so a change in background load during the block weighs on both sides
-    alike: the ratio is the mean p50 of the large rows over that of the small rows.
-    """
-    small_label = "GET /api/v1/orders/ (cache off, 1,000 orders in the database, row {})"
-    large_label = "GET /api/v1/orders/ (cache off, 200,000 orders, row {})"
-    plan = [(small, "order_list_small", small_label)]
-    for _ in range(SCALING_ROUNDS):
-        plan += [(large, "order_list_large", large_label), (small, "order_list_small", small_label)]
-    rows: dict[str, list[dict]] = {"order_list_small": [], "order_list_large": []}
-    ordered = []
-    for position, (server, kind, label) in enumerate(plan, start=1):
-        reader = login(server.base_url, BENCH_CUSTOMER_EMAIL)
-        first_page_checked(server, reader)
-        row = load.measure(
-            server=server,
-            name=f"{kind}_{len(rows[kind]) + 1}",
-            label=label.format(position),
-            path=ORDERS,
-            env={"BENCH_TOKEN": reader},
-        )
-        rows[kind].append(row)
-        ordered.append(row)
+    def mean(rows: list[dict], key: str) -> float:
+        return sum(row[key] for row in rows) / len(rows)
 
-    def mean(kind: str, key: str) -> float:
-        return sum(row[key] for row in rows[kind]) / len(rows[kind])
-
-    small_p50, large_p50 = mean("order_list_small", "p50_ms"), mean("order_list_large", "p50_ms")
-    small_cpu = mean("order_list_small", "server_cpu_ms_per_request")
-    large_cpu = mean("order_list_large", "server_cpu_ms_per_request")
-    scaling = {
+    small_p50, large_p50 = mean(small_rows, "p50_ms"), mean(large_rows, "p50_ms")
+    small_cpu = mean(small_rows, "server_cpu_ms_per_request")
+    large_cpu = mean(large_rows, "server_cpu_ms_per_request")
+    return {
         "p50_ms_small": round(small_p50, 2),
         "p50_ms_large": round(large_p50, 2),
         "ratio": round(large_p50 / small_p50, 3),
@@ -647,7 +637,69 @@ def measure_scaling(*, large: Server, small: Server, load: Load) -> tuple[list[d
         "cpu_ms_large": round(large_cpu, 3),
         "cpu_ratio": round(large_cpu / small_cpu, 3),
     }
-    return ordered, scaling
+
+
+def measure_growth(
+    *,
+    small: Server,
+    large: Server,
+    load: Load,
+    name: str,
+    path: str,
+    label: str,
+    sizes: tuple[str, str],
+    rounds: int = 1,
+    email: str | None = None,
+    check=None,
+) -> tuple[list[dict], dict]:
+    """Measure ``path`` alternately on the small and the large data set; return rows and summary.
+
+    Both servers run at once and the rows alternate, small first and last (S, L, S
+    for one round, S, L, S, L, S for two), so a change in background load during the
+    block weighs on both sides alike: the ratio is the mean p50 of the large rows
+    over that of the small rows. ``label`` is formatted with the data set's size (from
+    ``sizes``: small, large) and the row's position. Before each row, ``check`` (if
+    given) is called with the server's answer, after logging in as ``email`` if given.
+    """
+    plan = [(small, "small", sizes[0])]
+    for _ in range(rounds):
+        plan += [(large, "large", sizes[1]), (small, "small", sizes[0])]
+    rows: dict[str, list[dict]] = {"small": [], "large": []}
+    ordered = []
+    for position, (server, kind, size) in enumerate(plan, start=1):
+        token = login(server.base_url, email) if email else None
+        if check is not None:
+            check(check_once(server.base_url + path, token=token), kind)
+        row = load.measure(
+            server=server,
+            name=f"{name}_{kind}_{len(rows[kind]) + 1}",
+            label=label.format(size=size, position=position),
+            path=path,
+            env={"BENCH_TOKEN": token} if token else {},
+        )
+        rows[kind].append(row)
+        ordered.append(row)
+    return ordered, growth_summary(rows["small"], rows["large"])
+
+
+def measure_scaling(*, large: Server, small: Server, load: Load) -> tuple[list[dict], dict]:
+    """Measure the bench customer's order list on the 1,000- and the 200,000-order data set.
+
+    Both servers run with the page cache off, so every request runs the list's
+    queries: the block measures how they scale with the table, not the cache.
+    """
+    return measure_growth(
+        small=small,
+        large=large,
+        load=load,
+        name="order_list",
+        path=ORDERS,
+        label="GET /api/v1/orders/ (cache off, {size} orders in the database, row {position})",
+        sizes=("1,000", "200,000"),
+        rounds=SCALING_ROUNDS,
+        email=BENCH_CUSTOMER_EMAIL,
+        check=lambda page, kind: first_page_check(page, f"({kind} data set)"),
+    )
 
 
 # CANCELLED: rare enough (8 % of the seeded orders) that only the status index finds a
@@ -656,50 +708,60 @@ def measure_scaling(*, large: Server, small: Server, load: Load) -> tuple[list[d
 # against 20 of the large one's, so its ratio compared pages of different sizes.
 STAFF_STATUS = "CANCELLED"
 STAFF_STATUS_PAGE = f"{ORDERS}?status={STAFF_STATUS}"
-STAFF_STATUS_PAGE_ORDERS = 20
+FULL_PAGE = 20
+
+
+def full_page_of(what: str):
+    """Return a check that the answer of a growth row is a full page of ``what``."""
+
+    def check(page: dict, kind: str) -> None:
+        if len(page["results"]) != FULL_PAGE:
+            raise RuntimeError(
+                f"the {what} must be a full page of {FULL_PAGE} on both data sets, "
+                f"got {len(page['results'])} ({kind} data set)"
+            )
+
+    return check
 
 
 def measure_staff_scaling(*, large: Server, small: Server, load: Load) -> tuple[list[dict], dict]:
     """Measure the staff's order list of one status on the small and the large data set (S, L, S).
 
-    Staff lists are never cached: every request runs the queries. The ratio is the
-    large row's p50 over the mean of the small rows'.
+    Staff lists are never cached: every request runs the queries.
     """
-    rows: dict[str, list[dict]] = {"small": [], "large": []}
-    ordered = []
-    for position, (server, kind) in enumerate(
-        [(small, "small"), (large, "large"), (small, "small")], start=1
-    ):
-        staff = login(server.base_url, BENCH_STAFF_EMAIL)
-        held = len(check_once(server.base_url + STAFF_STATUS_PAGE, token=staff)["results"])
-        if held != STAFF_STATUS_PAGE_ORDERS:
-            raise RuntimeError(
-                f"the staff list of {STAFF_STATUS} orders must be a full page of "
-                f"{STAFF_STATUS_PAGE_ORDERS} on both data sets, got {held} ({kind})"
-            )
-        orders = "1,000" if kind == "small" else "200,000"
-        row = load.measure(
-            server=server,
-            name=f"staff_status_{kind}_{len(rows[kind]) + 1}",
-            label=f"GET {STAFF_STATUS_PAGE} (staff, {orders} orders in the database, row {position})",
-            path=STAFF_STATUS_PAGE,
-            env={"BENCH_TOKEN": staff},
-        )
-        rows[kind].append(row)
-        ordered.append(row)
+    return measure_growth(
+        small=small,
+        large=large,
+        load=load,
+        name="staff_status",
+        path=STAFF_STATUS_PAGE,
+        label=f"GET {STAFF_STATUS_PAGE} (staff, {{size}} orders in the database, row {{position}})",
+        sizes=("1,000", "200,000"),
+        email=BENCH_STAFF_EMAIL,
+        check=full_page_of(f"staff list of {STAFF_STATUS} orders"),
+    )
 
-    def mean(kind: str, key: str) -> float:
-        return sum(row[key] for row in rows[kind]) / len(rows[kind])
 
-    scaling = {
-        "p50_ms_small": round(mean("small", "p50_ms"), 2),
-        "p50_ms_large": round(mean("large", "p50_ms"), 2),
-        "ratio": round(mean("large", "p50_ms") / mean("small", "p50_ms"), 3),
-        "cpu_ratio": round(
-            mean("large", "server_cpu_ms_per_request") / mean("small", "server_cpu_ms_per_request"), 3
-        ),
-    }
-    return ordered, scaling
+SEARCH_GROWTH_PAGE = f"{PRODUCTS}?search={BENCH_SEARCH_TERM}"
+
+
+def measure_search_scaling(*, large: Server, small: Server, load: Load, sizes: tuple[int, int]):
+    """Measure an anonymous product search on the small and the large catalog (S, L, S).
+
+    Both servers run with the page caches off, so every request runs the search:
+    a COUNT and a page of the active products whose name, SKU or description holds
+    the word, which no index serves on either backend (README "MongoDB").
+    """
+    return measure_growth(
+        small=small,
+        large=large,
+        load=load,
+        name="product_search",
+        path=SEARCH_GROWTH_PAGE,
+        label=f"GET {SEARCH_GROWTH_PAGE} (caches off, {{size}} products, row {{position}})",
+        sizes=(f"{sizes[0]:,}", f"{sizes[1]:,}"),
+        check=full_page_of(f"search for {BENCH_SEARCH_TERM!r}"),
+    )
 
 
 def count_queries(database: Path) -> dict:
@@ -791,6 +853,20 @@ def run(args: argparse.Namespace) -> dict:
         cache_dir=cache_dir,
         commands=commands,
     )
+    # The search-growth catalogs: one customer, no orders, the demo and bench products
+    # plus --catalog-small / --catalog-large products.
+    catalog_cached = {
+        kind: ensure_dataset(
+            name=f"catalog-{kind}",
+            customers=1,
+            orders=0,
+            products=size,
+            cache_dir=cache_dir,
+            commands=commands,
+        )
+        for kind, size in (("small", args.catalog_small), ("large", args.catalog_large))
+    }
+    catalog_sizes = (args.catalog_small, args.catalog_large)
     workdir = Path(tempfile.mkdtemp(prefix="shop-bench-"))
     measurements: list[dict] = []
     memory: dict[str, list[float]] = {}
@@ -799,6 +875,9 @@ def run(args: argparse.Namespace) -> dict:
         small = workdir / "small.sqlite3"
         shutil.copyfile(large_cached, large)
         shutil.copyfile(small_cached, small)
+        catalogs = {kind: workdir / f"catalog-{kind}.sqlite3" for kind in catalog_cached}
+        for kind, path in catalogs.items():
+            shutil.copyfile(catalog_cached[kind], path)
         static_root = workdir / "static"
         collect_static(static_root, large)
         floor_env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
@@ -845,6 +924,14 @@ def run(args: argparse.Namespace) -> dict:
                 .replace(str(server.port), "<port>")
                 .replace(f"{ROOT}/", "")
             )
+        with (
+            shop_server("catalog-small", catalogs["small"], page_caches=False) as small_catalog,
+            shop_server("catalog-large", catalogs["large"], page_caches=False) as large_catalog,
+        ):
+            search_rows, search_scaling = measure_search_scaling(
+                large=large_catalog, small=small_catalog, load=load, sizes=catalog_sizes
+            )
+            measurements.extend(search_rows)
         queries = count_queries(large)
     except BaseException:
         log(f"run failed; server logs kept in {workdir}")
@@ -888,10 +975,13 @@ def run(args: argparse.Namespace) -> dict:
             "large": {"customers": args.customers, "orders": args.orders},
             "small": {"customers": args.small_customers, "orders": args.small_orders},
             "bench_customer_orders": 100,
+            "catalog_small": {"products": catalog_sizes[0]},
+            "catalog_large": {"products": catalog_sizes[1]},
         },
         "measurements": measurements,
         "order_list_scaling": scaling,
         "staff_status_scaling": staff_scaling,
+        "product_search_scaling": search_scaling,
         "queries": queries,
         "worker_peak_rss_mib": memory,
         "fixtures": fixtures,
@@ -966,12 +1056,23 @@ def render_section(results: dict) -> str:
         f"Server CPU per request: {scaling['cpu_ms_small']:.2f} vs {scaling['cpu_ms_large']:.2f} ms "
         f"(ratio {scaling['cpu_ratio']:.2f}).",
         "",
-        f"Staff list of {STAFF_STATUS} orders (full pages of {STAFF_STATUS_PAGE_ORDERS} on both), "
+        f"Staff list of {STAFF_STATUS} orders (full pages of {FULL_PAGE} on both), "
         "p50 with 1,000 vs 200,000 orders: "
         f"{results['staff_status_scaling']['p50_ms_small']:.1f} ms vs "
         f"{results['staff_status_scaling']['p50_ms_large']:.1f} ms (ratio "
         f"{results['staff_status_scaling']['ratio']:.2f}; rows S, L, S). Server CPU ratio "
         f"{results['staff_status_scaling']['cpu_ratio']:.2f}.",
+        "",
+        f"Product search for {BENCH_SEARCH_TERM!r} (one product in 20 matches; caches off), p50 with "
+        f"{results['datasets']['catalog_small']['products']:,} vs "
+        f"{results['datasets']['catalog_large']['products']:,} catalog products: "
+        f"{results['product_search_scaling']['p50_ms_small']:.1f} ms vs "
+        f"{results['product_search_scaling']['p50_ms_large']:.1f} ms (ratio "
+        f"{results['product_search_scaling']['ratio']:.2f}; rows S, L, S). Server CPU per request: "
+        f"{results['product_search_scaling']['cpu_ms_small']:.2f} vs "
+        f"{results['product_search_scaling']['cpu_ms_large']:.2f} ms (ratio "
+        f"{results['product_search_scaling']['cpu_ratio']:.2f}). No target: a substring search scans "
+        "the active products on both backends (README).",
         "",
         "Database queries per request (counted in-process with `CaptureQueriesContext`):",
         "",
@@ -1024,6 +1125,12 @@ def main() -> int:
     parser.add_argument("--orders", type=int, default=200_000)
     parser.add_argument("--small-customers", type=int, default=50)
     parser.add_argument("--small-orders", type=int, default=1000)
+    parser.add_argument(
+        "--catalog-small", type=int, default=1000, help="catalog products of the small search data set"
+    )
+    parser.add_argument(
+        "--catalog-large", type=int, default=100_000, help="catalog products of the large search data set"
+    )
     parser.add_argument(
         "--cache-dir",
         default=os.environ.get("BENCH_CACHE_DIR", str(Path(tempfile.gettempdir()) / "shop-bench-cache")),

@@ -12,10 +12,13 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from bench.constants import (
+    BENCH_CATALOG_CATEGORY_SLUG,
     BENCH_CATEGORY_SLUG,
     BENCH_CUSTOMER_EMAIL,
     BENCH_PASSWORD,
     BENCH_PRODUCT_STOCK,
+    BENCH_SEARCH_EVERY,
+    BENCH_SEARCH_TERM,
     BENCH_WRITER_EMAIL,
 )
 from bench.dataset import Command
@@ -108,6 +111,18 @@ def test_bench_products_have_huge_stock_and_take_new_orders_through_the_api():
     assert response.status_code == 201, response.content
     product.refresh_from_db()
     assert product.stock == BENCH_PRODUCT_STOCK - 3
+
+
+def test_catalog_products_fill_a_search_page_at_one_in_twenty_and_leave_orders_alone():
+    _, err = seed(customers=1, orders=4, catalog_products=100, batch_size=30)
+
+    assert Product.objects.filter(category_id=BENCH_CATALOG_CATEGORY_SLUG).count() == 100
+    assert "seeding catalog" in err and "100%" in err
+    # Orders draw their lines from the demo and bench products only.
+    assert not OrderLine.objects.filter(product__category_id=BENCH_CATALOG_CATEGORY_SLUG).exists()
+    page = APIClient().get(f"/api/v1/products/?search={BENCH_SEARCH_TERM}").json()
+    assert page["count"] == 100 // BENCH_SEARCH_EVERY
+    assert all(BENCH_SEARCH_TERM in product["name"] for product in page["results"])
 
 
 def test_seed_refuses_a_database_that_already_has_users():
