@@ -136,7 +136,7 @@ class Command(BaseCommand):
         rows += user_rows
         rows += self.seed_orders(rng=rng, total=orders, batch_size=batch_size, span=timedelta(days=span_days))
         # After the orders, which draw their lines from the demo and bench products only.
-        rows += self.seed_catalog(count=options["catalog_products"], batch_size=batch_size)
+        rows += self.seed_catalog(rng=rng, count=options["catalog_products"], batch_size=batch_size)
         # Bulk writes bypass the order services: say that every customer's orders
         # changed, so no order-list page cached meanwhile is served (orders.page_cache).
         User.objects.update(orders_version=F("orders_version") + 1)
@@ -184,12 +184,14 @@ class Command(BaseCommand):
         )
         return products, BENCH_PRODUCT_COUNT + 1
 
-    def seed_catalog(self, *, count: int, batch_size: int) -> int:
+    def seed_catalog(self, *, rng: random.Random, count: int, batch_size: int) -> int:
         """Add ``count`` products for the search-growth rows; return the number of rows written.
 
-        Names cycle through ``CATALOG_ADJECTIVES`` and ``CATALOG_NOUNS``; every
-        ``BENCH_SEARCH_EVERY``-th product is a ``BENCH_SEARCH_TERM`` instead, so that
-        ``?search=`` of that word matches one product in ``BENCH_SEARCH_EVERY`` at any size.
+        Names join a random word of ``CATALOG_ADJECTIVES`` and of ``CATALOG_NOUNS``;
+        every ``BENCH_SEARCH_EVERY``-th product is a ``BENCH_SEARCH_TERM`` instead, so that
+        ``?search=`` of that word matches one product in ``BENCH_SEARCH_EVERY`` at any size,
+        spread over the name order as in a real catalog. (Cycling the words put every
+        match under one adjective: a page in name order then walked past half the table.)
         """
         if count == 0:
             return 0
@@ -198,8 +200,7 @@ class Command(BaseCommand):
         )
 
         def product(number: int) -> Product:
-            adjective = CATALOG_ADJECTIVES[number % len(CATALOG_ADJECTIVES)]
-            noun = CATALOG_NOUNS[number // len(CATALOG_ADJECTIVES) % len(CATALOG_NOUNS)]
+            adjective, noun = rng.choice(CATALOG_ADJECTIVES), rng.choice(CATALOG_NOUNS)
             if number % BENCH_SEARCH_EVERY == 0:
                 noun = BENCH_SEARCH_TERM
             return Product(

@@ -219,7 +219,7 @@ def sqlite_profile(path: Path) -> DatabaseProfile:
         vendor="sqlite",
         databases={
             "default": {
-                "ENGINE": "django.db.backends.sqlite3",
+                "ENGINE": "shop.sqlite",
                 "NAME": str(path),
                 # Keep each worker's connection between requests: opening one (file
                 # open, PRAGMAs, function registration) was a sixth of an

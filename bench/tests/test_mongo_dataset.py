@@ -38,6 +38,17 @@ def test_seeding_the_bench_writes_in_bulk():
         Answer("catalog_product", where={"is_active": True}, documents=products, exact=True),
     ]
     with record_commands(answers) as recorder:
-        call_command(Command(), "--customers=1", "--orders=3", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    inserted = {command.collection for command in recorder.writes if command.method == "insert_many"}
-    assert {"accounts_user", "orders_order", "orders_orderline", "orders_orderstatuschange"} <= inserted
+        call_command(
+            Command(),
+            "--customers=1",
+            "--orders=3",
+            "--catalog-products=40",
+            stdout=open("/dev/null", "w"),  # noqa: SIM115
+            stderr=open("/dev/null", "w"),  # noqa: SIM115
+        )
+    inserted = [command for command in recorder.writes if command.method == "insert_many"]
+    collections = {command.collection for command in inserted}
+    assert {"accounts_user", "orders_order", "orders_orderline", "orders_orderstatuschange"} <= collections
+    # The search-growth catalog: the bench's products are inserted, then 40 more in one batch.
+    catalog = [command.args[0] for command in inserted if command.collection == "catalog_product"]
+    assert [len(batch) for batch in catalog][-1] == 40

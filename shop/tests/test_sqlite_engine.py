@@ -1,0 +1,127 @@
+"""The shop's SQLite engine (``shop.sqlite``): boolean filters an index serves, same answers.
+
+The plans are SQLite's own (``EXPLAIN QUERY PLAN``) for the queries the product list
+really sends, captured through HTTP; the MongoDB side of the same pages is checked by
+``test_mongo_indexes.py`` and ``test_mongo_explain.py``.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from catalog.models import Category, Product
+from catalog.tests.factories import CategoryFactory, ProductFactory
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite engine only"),
+]
+
+
+@pytest.fixture
+def catalog():
+    """Two categories of active products, some sold out, and a few inactive ones."""
+    lamps, chairs = CategoryFactory(slug="lamps"), CategoryFactory(slug="chairs")
+    for number in range(30):
+        ProductFactory(
+            category=lamps if number % 2 else chairs,
+            name=f"{'Brass lantern' if number % 5 == 0 else 'Oak stool'} {number:02d}",
+            price=f"{10 + number}.00",
+            stock=0 if number % 7 == 0 else 5,
+        )
+    inactive = [ProductFactory(category=lamps, is_active=False) for _ in range(3)]
+    return {"lamps": lamps, "chairs": chairs, "inactive": inactive}
+
+
+def test_an_engine_of_the_shop_serves_the_sqlite_profile():
+    assert connection.settings_dict["ENGINE"] == "shop.sqlite"
+    assert connection.vendor == "sqlite"
+
+
+def test_a_boolean_filter_compares_the_column_with_a_literal():
+    sql, params = Product.objects.filter(is_active=True).query.sql_with_params()
+
+    assert '"catalog_product"."is_active" = %s' in sql
+    assert params == (True,)
+
+
+@pytest.mark.parametrize(
+    ("queryset", "expect_active"),
+    [
+        (lambda: Product.objects.filter(is_active=True), True),
+        (lambda: Product.objects.filter(is_active=False), False),
+        (lambda: Product.objects.exclude(is_active=True), False),
+        (lambda: Product.objects.filter(~Q(is_active=False)), True),
+    ],
+)
+def test_boolean_filters_keep_their_answers(catalog, queryset, expect_active):
+    found = set(queryset().values_list("pk", flat=True))
+
+    expected = set(Product.objects.values_list("pk", flat=True))
+    inactive = {product.pk for product in catalog["inactive"]}
+    assert found == (expected - inactive if expect_active else inactive)
+
+
+def test_conditions_that_are_not_columns_keep_their_answers(catalog):
+    # An Exists subquery, a Q tree and a wrapped condition are conditions in their own right.
+    with_inactive = Category.objects.filter(
+        Exists(Product.objects.filter(category=OuterRef("slug"), is_active=False))
+    )
+    sold_out_or_inactive = Product.objects.filter(Q(stock=0) | Q(is_active=False))
+    in_stock = Product.objects.alias(
+        available=ExpressionWrapper(Q(stock__gt=0), output_field=BooleanField())
+    ).filter(available=True)
+
+    assert list(with_inactive.values_list("slug", flat=True)) == ["lamps"]
+    assert sold_out_or_inactive.count() == 5 + 3  # numbers 0, 7, 14, 21, 28; the inactive three
+    assert in_stock.count() == 30 + 3 - 5
+
+
+def plans_of_product_queries(path: str) -> list[tuple[str, str]]:
+    """Return (SQL, plan) of each query on the product table that ``GET path`` sends."""
+    with CaptureQueriesContext(connection) as captured:
+        response = APIClient().get(path)
+    assert response.status_code == 200, response.content
+    plans = []
+    with connection.cursor() as cursor:
+        for query in captured.captured_queries:
+            if 'FROM "catalog_product"' not in query["sql"]:
+                continue
+            cursor.execute(f"EXPLAIN QUERY PLAN {query['sql']}")
+            plans.append((query["sql"], " / ".join(row[-1] for row in cursor.fetchall())))
+    assert plans, f"{path} read no products"
+    return plans
+
+
+@pytest.mark.parametrize(
+    ("path", "index"),
+    [
+        ("/api/v1/products/", "catalog_product_active_name"),
+        ("/api/v1/products/?ordering=-name", "catalog_product_active_name"),
+        ("/api/v1/products/?ordering=price", "catalog_product_active_price"),
+        ("/api/v1/products/?ordering=-price", "catalog_product_active_price"),
+        ("/api/v1/products/?category=lamps", "catalog_product_category_name"),
+        ("/api/v1/products/?category=lamps&ordering=-price", "catalog_product_category_price"),
+        ("/api/v1/products/?search=lantern", "catalog_product_active_name"),
+        ("/api/v1/products/?in_stock=true&ordering=price", "catalog_product_active_price"),
+    ],
+)
+def test_each_product_page_walks_its_index_in_order(settings, catalog, path, index):
+    settings.CATALOG_CACHE_SECONDS = 0
+    page_plan = next(plan for sql, plan in plans_of_product_queries(path) if "LIMIT" in sql)
+
+    assert f"USING INDEX {index} (is_active=?" in page_plan, page_plan
+    assert "TEMP B-TREE" not in page_plan, page_plan
+
+
+def test_counting_the_active_products_reads_an_index_only(settings, catalog):
+    settings.CATALOG_CACHE_SECONDS = 0
+    count_plan = next(
+        plan for sql, plan in plans_of_product_queries("/api/v1/products/") if "COUNT(*)" in sql
+    )
+
+    assert "USING COVERING INDEX" in count_plan and "(is_active=?)" in count_plan, count_plan
