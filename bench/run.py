@@ -750,7 +750,7 @@ def measure_search_scaling(*, large: Server, small: Server, load: Load, sizes: t
 
     Both servers run with the page caches off, so every request runs the search:
     a COUNT and a page of the active products whose name, SKU or description holds
-    the word, which no index serves on either backend (README "MongoDB").
+    the word, which no index finds on either backend (README "What search costs").
     """
     return measure_growth(
         small=small,
@@ -1071,8 +1071,8 @@ def render_section(results: dict) -> str:
         f"{results['product_search_scaling']['ratio']:.2f}; rows S, L, S). Server CPU per request: "
         f"{results['product_search_scaling']['cpu_ms_small']:.2f} vs "
         f"{results['product_search_scaling']['cpu_ms_large']:.2f} ms (ratio "
-        f"{results['product_search_scaling']['cpu_ratio']:.2f}). No target: a substring search scans "
-        "the active products on both backends (README).",
+        f"{results['product_search_scaling']['cpu_ratio']:.2f}). No target: a substring search tests "
+        'every active product on both backends (README "What search costs").',
         "",
         "Database queries per request (counted in-process with `CaptureQueriesContext`):",
         "",
