@@ -235,6 +235,23 @@ def _outbox(kind: str):
 # it in the four list indexes would cost every reservation four more index updates.
 IN_STOCK = ("stock",)
 
+# Each query of the product list and the index that must serve its page, on MongoDB
+# (here) and on SQLite (``test_sqlite_engine.py``).
+PRODUCT_LIST_INDEXES: list[tuple[dict, str]] = [
+    ({}, "catalog_product_active_name"),
+    ({"ordering": "-name"}, "catalog_product_active_name"),
+    ({"ordering": "price"}, "catalog_product_active_price"),
+    ({"ordering": "-price"}, "catalog_product_active_price"),
+    ({"in_stock": "true", "ordering": "price"}, "catalog_product_active_price"),
+    ({"category": "electronics"}, "catalog_product_category_name"),
+    ({"category": "electronics", "ordering": "-name"}, "catalog_product_category_name"),
+    ({"category": "electronics", "ordering": "price"}, "catalog_product_category_price"),
+    ({"category": "electronics", "ordering": "-price"}, "catalog_product_category_price"),
+    ({"category": "electronics", "in_stock": "true", "search": "pho"}, "catalog_product_category_name"),
+    ({"search": "pho"}, "catalog_product_active_name"),
+    ({"page": "2", "page_size": "5"}, "catalog_product_active_name"),
+]
+
 HOT_QUERIES: list[HotQuery] = [
     HotQuery("login: user by email", "accounts_user", "accounts_user_email_lookup", _login("user")),
     HotQuery(
@@ -254,21 +271,7 @@ HOT_QUERIES: list[HotQuery] = [
     HotQuery("product by SKU", "catalog_product", "catalog_product_sku_lookup", _sku_check),
     *[
         HotQuery(f"products {params}", "catalog_product", index, _product_list(params), residual=IN_STOCK)
-        for params, index in [
-            ({}, "catalog_product_active_name"),
-            ({"ordering": "-name"}, "catalog_product_active_name"),
-            ({"ordering": "price"}, "catalog_product_active_price"),
-            ({"ordering": "-price"}, "catalog_product_active_price"),
-            ({"category": "electronics"}, "catalog_product_category_name"),
-            ({"category": "electronics", "ordering": "-name"}, "catalog_product_category_name"),
-            ({"category": "electronics", "ordering": "price"}, "catalog_product_category_price"),
-            ({"category": "electronics", "ordering": "-price"}, "catalog_product_category_price"),
-            (
-                {"category": "electronics", "in_stock": "true", "search": "pho"},
-                "catalog_product_category_name",
-            ),
-            ({"page": "2", "page_size": "5"}, "catalog_product_active_name"),
-        ]
+        for params, index in PRODUCT_LIST_INDEXES
     ],
     HotQuery(
         "products: the count of a category",
