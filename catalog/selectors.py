@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from catalog.models import CATALOG_VERSION_NAME, CatalogVersion, Category, Product
-from shop.db import primary_key_parse, unique_row
+from shop.db import built_once, primary_key_parse, unique_row
 from shop.errors import NotFound
 
 
@@ -60,12 +60,22 @@ def product_get(*, product_id, include_inactive: bool = False) -> Product:
     return product
 
 
+@built_once
+def catalog_version_query() -> QuerySet:
+    """Return the read of the catalog version: at most one row, unsorted (a lookup by its unique name)."""
+    versions = CatalogVersion.objects.filter(name=CATALOG_VERSION_NAME).order_by()
+    return versions.values_list("version", flat=True)[:1]
+
+
 def catalog_version() -> int:
     """Return the catalog version (0 before the first write): the key of the cached catalog pages."""
-    version = unique_row(
-        CatalogVersion.objects.filter(name=CATALOG_VERSION_NAME).values_list("version", flat=True)
-    )
-    return version or 0
+    return next(iter(catalog_version_query()), None) or 0
+
+
+@built_once
+def product_stock_query() -> QuerySet:
+    """Return ``(pk, stock, updated_at)`` of every product, unsorted (``product_stock_rows`` narrows it)."""
+    return Product.objects.order_by().values_list("pk", "stock", "updated_at")
 
 
 def product_stock_rows(*, primary_keys: list) -> list[tuple]:
@@ -76,6 +86,4 @@ def product_stock_rows(*, primary_keys: list) -> list[tuple]:
     """
     if not primary_keys:
         return []
-    return list(
-        Product.objects.filter(pk__in=primary_keys).order_by().values_list("pk", "stock", "updated_at")
-    )
+    return list(product_stock_query().filter(pk__in=primary_keys))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 
 def to_milliseconds(moment: datetime) -> datetime:
@@ -34,6 +36,25 @@ def exactly_ignoring_case(field: str, text: str) -> Q:
     (Python's ``re`` behind ``REGEXP``) and on MongoDB (PCRE).
     """
     return Q(**{f"{field}__iregex": rf"^{re.escape(text)}$"})
+
+
+def built_once(build: Callable[[], QuerySet]) -> Callable[[], QuerySet]:
+    """Decorate a function that returns a queryset: build it once, return a fresh clone per call.
+
+    For the queries on the hottest paths (every cached catalog page). Building a
+    queryset (resolving each filter's field and lookup, one clone per chained method)
+    costs as much as compiling and running it on SQLite: the catalog version's read
+    takes 82 instead of 181 microseconds of CPU when built once (BENCHMARKS.md). The
+    built queryset is never evaluated itself; each clone holds its own results, and
+    the database it runs on is chosen when it runs.
+    """
+    build_once = functools.cache(build)
+
+    @functools.wraps(build)
+    def fresh_clone() -> QuerySet:
+        return build_once().all()
+
+    return fresh_clone
 
 
 def unique_row(queryset):
