@@ -131,8 +131,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Content-Security-Policy on every response (the HTML pages are what it guards).
-    "csp.middleware.CSPMiddleware",
+    # Content-Security-Policy on every response (the HTML pages are what it guards):
+    # django-csp's middleware, with the settings' policy built once (shop.security_headers).
+    "shop.security_headers.SettingsPolicyCSPMiddleware",
     # Cache-Control: no-store on every response with personal data or tokens.
     "shop.middleware.PrivateResponseMiddleware",
 ]
