@@ -288,6 +288,24 @@ def in_operation_without_transaction() -> bool:
     return bool(_frames())
 
 
+def operation_holds_write_lock(using: str = "default") -> bool:
+    """Return whether the running operation's transaction holds the database's only write lock.
+
+    True inside an SQLite transaction begun with ``BEGIN IMMEDIATE`` (the shop's
+    ``transaction_mode``): no other writer, in any process, can come between a read
+    and a write of the transaction, so a value read as free (the next order number)
+    stays free until the commit. False for an operation without a transaction, even
+    inside a test's own transaction.
+    """
+    connection = connections[using]
+    return (
+        not in_operation_without_transaction()
+        and connection.vendor == "sqlite"
+        and connection.in_atomic_block
+        and connection.settings_dict["OPTIONS"].get("transaction_mode") == "IMMEDIATE"
+    )
+
+
 def complete(write: Callable[[], T], *, description: str) -> T:
     """Run a write that finishes a change already decided; return its result.
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import AddressFactory, UserFactory
 from catalog.models import Product
@@ -156,16 +156,29 @@ def test_legacy_and_service_orders_without_an_address_have_null_and_still_get_nu
 
 
 def test_an_insert_that_loses_its_number_to_a_concurrent_order_takes_the_next(user, monkeypatch):
-    """Two orders that read the same highest number: the unique index lets one keep it."""
+    """Without a transaction two orders may read the same number: the unique index lets one keep it."""
     OrderFactory(customer=user)  # 1001
-    stale = iter([1001, 1002])
+    stale = iter([1001])
     real_next = services.order_number_next
     monkeypatch.setattr(services, "order_number_next", lambda: next(stale, None) or real_next())
-    for no_transaction in (False, True):
-        with transactions.transactions_disabled() if no_transaction else contextlib.nullcontext():
-            order = OrderFactory(customer=user)
-        assert order.number == 1002 + no_transaction
-    assert sorted(Order.objects.values_list("number", flat=True)) == [1001, 1002, 1003]
+    with transactions.transactions_disabled():
+        order = OrderFactory(customer=user)
+    assert order.number == 1002
+    assert sorted(Order.objects.values_list("number", flat=True)) == [1001, 1002]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's write lock")
+@pytest.mark.django_db(transaction=True)
+def test_an_sqlite_transaction_numbers_its_order_without_a_savepoint(user):
+    """Under SQLite's write lock no other order can take the number read: no savepoint to recover to."""
+    product = ProductFactory(stock=5)
+    first = services.order_create(customer=user, items=items_of(product))
+    with CaptureQueriesContext(connection) as captured:
+        second = services.order_create(customer=user, items=items_of(product))
+    statements = [query["sql"].split(None, 1)[0].upper() for query in captured.captured_queries]
+    assert statements[0] == "BEGIN" and "COMMIT" in statements
+    assert "SAVEPOINT" not in statements and "RELEASE" not in statements
+    assert second.number == first.number + 1
 
 
 def test_the_service_refuses_both_kinds_of_address(user):

@@ -23,6 +23,15 @@ def test_sql_databases_use_transactions_and_say_so():
     assert transactions.transaction_mode() is transactions.Mode.SQL
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's write lock")
+@pytest.mark.django_db(transaction=True)
+def test_only_an_sqlite_operations_transaction_holds_the_write_lock():
+    assert transactions.run(transactions.operation_holds_write_lock) is True
+    assert transactions.operation_holds_write_lock() is False  # autocommit: no transaction
+    with transactions.transactions_disabled():
+        assert transactions.run(transactions.operation_holds_write_lock) is False
+
+
 @pytest.mark.django_db(transaction=True)
 def test_an_operation_is_rolled_back_whole_and_nested_operations_join_it():
     user = UserFactory()
