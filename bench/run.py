@@ -74,14 +74,14 @@ TARGETS = {
 }
 # The Django floor, measured before the shop's rows and again after the rows with a
 # target: ratios are to the mean of the two measurements.
-DJANGO_FLOOR = ("floor_django", "bench.floor_django.wsgi:application")
-DJANGO_FLOOR_AGAIN = "floor_django_again"
+DJANGO_FLOOR_APP = "bench.floor_django.wsgi:application"
+DJANGO_FLOOR_NAMES = ("floor_django", "floor_django_again")
 RUNS_MARKER = "<!-- bench runs: newest first; make bench inserts a section below this line -->"
 
 
 def django_floors(measurements: list[dict]) -> list[dict]:
     """Return the measurements of the bare Django floor: the first, then the one after the target rows."""
-    return [item for item in measurements if item["name"] in (DJANGO_FLOOR[0], DJANGO_FLOOR_AGAIN)]
+    return [item for item in measurements if item["name"] in DJANGO_FLOOR_NAMES]
 
 
 def django_floor_rps(measurements: list[dict]) -> str:
@@ -902,10 +902,10 @@ def run(args: argparse.Namespace) -> dict:
         def measure_floor(name: str, app: str, label: str) -> None:
             with Server(name=name, app=app, env=floor_env, workdir=workdir, probe="/") as server:
                 measurements.append(load.measure(server=server, name=name, label=label, path="/"))
-                memory.setdefault(name, server.worker_peak_rss_mib())
+                memory[name] = server.worker_peak_rss_mib()
 
         measure_floor("floor_wsgi", "bench.floor_wsgi:application", "plain WSGI floor (fixed JSON)")
-        measure_floor(*DJANGO_FLOOR, "bare Django view floor (fixed JSON)")
+        measure_floor(DJANGO_FLOOR_NAMES[0], DJANGO_FLOOR_APP, "bare Django view floor (fixed JSON)")
 
         def shop_server(
             name: str, database: Path, *, page_caches: bool = True, app: str = "shop.wsgi:application"
@@ -928,7 +928,7 @@ def run(args: argparse.Namespace) -> dict:
             # to the mean of both, so a floor measured in a fast or a slow moment of
             # the machine does not move every ratio of the run.
             measure_floor(
-                DJANGO_FLOOR_AGAIN, DJANGO_FLOOR[1], "bare Django view floor, again after the rows above"
+                DJANGO_FLOOR_NAMES[1], DJANGO_FLOOR_APP, "bare Django view floor, again after the rows above"
             )
             memory["textbook DRF peer"] = peer_server.worker_peak_rss_mib()
             scaling_rows, scaling = measure_scaling(large=uncached_server, small=small_server, load=load)
