@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from accounts.tokens import issue_token_pair
+from shop.cache import memos_clear
 from shop.testing import query_sites
 
 
@@ -81,6 +82,7 @@ def empty_caches():
     """
     for cache in caches.all():
         cache.clear()
+    memos_clear()
 
 
 @pytest.fixture

@@ -23,6 +23,14 @@ fields a reservation or a release changes, are read afresh on every cached answe
 (one query by primary key, ``_id $in`` on MongoDB). Pages filtered by ``in_stock``,
 whose membership moves with the stock, are not cached.
 
+On SQLite a process also remembers the pages it served (``checked_pages``, 64 of them)
+with the database's commit state when it checked them (``shop.db.commit_state``:
+``PRAGMA data_version`` and the connection's own writes, a few microseconds). While no
+process commits anything, not even an order, the version and the stock it would read
+again are the ones it read, so the page is served from memory without a query; the
+first commit anywhere sends the next request through the reads above. MongoDB has no
+such signal: every answer reads the version and the stock.
+
 Not cached either: staff (they see inactive products: live data, always), the
 browsable API (HTML with the user's name), anything but a 200, and a page whose
 rendering is larger than ``PAGE_CACHE_MAX_ENTRY_BYTES``. ``CATALOG_CACHE_SECONDS``
@@ -41,10 +49,13 @@ from rest_framework.renderers import JSONRenderer
 from catalog import selectors
 from catalog.models import Product
 from shop.api.serializers import timestamp
-from shop.cache import PageCache
-from shop.db import primary_key_parse
+from shop.cache import CommitStateMemo, PageCache
+from shop.db import commit_state, primary_key_parse
 
 pages = PageCache("catalog")
+# The pages this process served, with the database's commit state when it checked
+# them (SQLite only): reused without a query while nothing is committed anywhere.
+checked_pages = CommitStateMemo("catalog", max_entries=64)
 # Part of every key: bump it when the product representation changes, so a shared
 # cache never serves pages of an older release.
 KEY_PREFIX = "catalog:products:1"
@@ -53,28 +64,73 @@ CACHED_METHODS = frozenset({"GET", "HEAD"})
 STOCK_DEPENDENT_PARAMETERS = ("in_stock",)
 
 
-def product_page_cache_key(request) -> str | None:
-    """Return the cache key of a public product-list request, or None if it must not be cached.
+class ProductPage:
+    """The cached page of one public product-list request: found, or stored once built.
 
-    Reads the catalog version (one query) when the request may be cached.
+    Call :meth:`cached` first; on a miss, build the response and hand it to
+    :meth:`store_when_rendered`.
     """
+
+    def __init__(self, request):
+        self.url_digest = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+        # Read before anything else this request reads: what it reads is at least this new.
+        self.commit_state = commit_state()
+        self.key: str | None = None
+
+    def cached(self) -> dict | None:
+        """Return the page with its products' current stock, or None (build it, then store it).
+
+        A page this process checked at the same commit state is returned as it is: no
+        query. Otherwise the catalog version is read (it names the shared cache entry)
+        and then the stock of the entry's products. None as well when a product of the
+        page is gone (a delete racing this request): the page is then built afresh.
+        """
+        data = checked_pages.get(self.url_digest, self.commit_state)
+        if data is not None:
+            pages.count_hit()
+            return data
+        self.key = f"{KEY_PREFIX}:{selectors.catalog_version()}:{self.url_digest}"
+        data = with_current_stock(pages.get(self.key))
+        if data is not None:
+            checked_pages.set(self.url_digest, self.commit_state, data, settings.CATALOG_CACHE_SECONDS)
+        return data
+
+    def store_when_rendered(self, response) -> None:
+        """Cache the data of ``response`` (a DRF Response) once rendered, if it is a 200 and small enough."""
+        if self.key is None:
+            raise RuntimeError("ProductPage.cached() must run before the page is built")
+        data = response.data
+
+        def store(rendered):
+            if rendered.status_code != 200 or len(rendered.content) > settings.PAGE_CACHE_MAX_ENTRY_BYTES:
+                return
+            page = {name: value for name, value in data.items() if name != "results"}
+            page["results"] = [dict(product) for product in data["results"]]
+            primary_keys = [
+                primary_key_parse(model=Product, value=product["id"]) for product in page["results"]
+            ]
+            pages.set(self.key, (primary_keys, page), settings.CATALOG_CACHE_SECONDS)
+            checked_pages.set(self.url_digest, self.commit_state, page, settings.CATALOG_CACHE_SECONDS)
+
+        response.add_post_render_callback(store)
+
+
+def product_page(request) -> ProductPage | None:
+    """Return the cached page of a public product-list request, or None if it must not be cached."""
     if settings.CATALOG_CACHE_SECONDS <= 0 or request.method not in CACHED_METHODS:
         return None
     if request.user.is_staff or not isinstance(request.accepted_renderer, JSONRenderer):
         return None
     if any(name in request.query_params for name in STOCK_DEPENDENT_PARAMETERS):
         return None
-    digest = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-    return f"{KEY_PREFIX}:{selectors.catalog_version()}:{digest}"
+    return ProductPage(request)
 
 
-def product_page_cached(key: str) -> dict | None:
-    """Return the page cached under ``key`` with its products' current stock, or None.
+def with_current_stock(entry: tuple[list, dict] | None) -> dict | None:
+    """Return the page of a cache entry with its products' current stock (one query), or None.
 
-    None as well when a product of the page is gone (a delete racing this request):
-    the page is then built afresh.
+    None when there is no entry, or when a product of the page is gone.
     """
-    entry = pages.get(key)
     if entry is None:
         return None
     primary_keys, data = entry
@@ -89,18 +145,3 @@ def product_page_cached(key: str) -> dict | None:
         product["stock"] = stock
         product["updated_at"] = timestamp(updated_at)
     return data
-
-
-def product_page_store(key: str, response) -> None:
-    """Cache the data of ``response`` (a DRF Response) under ``key`` once rendered, if it is a 200."""
-    data = response.data
-
-    def store(rendered):
-        if rendered.status_code != 200 or len(rendered.content) > settings.PAGE_CACHE_MAX_ENTRY_BYTES:
-            return
-        page = {name: value for name, value in data.items() if name != "results"}
-        page["results"] = [dict(product) for product in data["results"]]
-        primary_keys = [primary_key_parse(model=Product, value=product["id"]) for product in page["results"]]
-        pages.set(key, (primary_keys, page), settings.CATALOG_CACHE_SECONDS)
-
-    response.add_post_render_callback(store)

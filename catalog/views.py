@@ -86,13 +86,13 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewS
 
     def list(self, request, *args, **kwargs):
         """Return a page of products (from ``catalog.page_cache`` when it has the page)."""
-        key = page_cache.product_page_cache_key(request)
-        cached = page_cache.product_page_cached(key) if key else None
+        page = page_cache.product_page(request)
+        cached = page.cached() if page is not None else None
         if cached is not None:
             return Response(cached)
         response = super().list(request)
-        if key:
-            page_cache.product_page_store(key, response)
+        if page is not None:
+            page.store_when_rendered(response)
         return response
 
     def create(self, request):

@@ -13,6 +13,13 @@ unreachable, answering garbage) must cost a request neither a 500 nor a long wai
 - counts lookups as ``hit``, ``miss`` or ``unavailable`` (``shop_cache_lookups_total``).
 
 The Redis client's own timeouts are short (``shop.config.redis_cache``).
+
+:class:`CommitStateMemo` keeps, in the process, what a request built from the database
+together with the database's commit state at the start of that request
+(``shop.db.commit_state``): a later request that finds the same state may reuse it
+without reading the database or the cache server, since nothing was committed in
+between, by any process. SQLite only (on MongoDB the state is None and the memo holds
+nothing); bounded in entries and in age.
 """
 
 from __future__ import annotations
@@ -58,6 +65,10 @@ class PageCache:
         metrics.CACHE_LOOKUPS.labels(cache=self.name, result="miss" if value is None else "hit").inc()
         return value
 
+    def count_hit(self) -> None:
+        """Count a lookup answered without asking the cache (a :class:`CommitStateMemo` had it)."""
+        metrics.CACHE_LOOKUPS.labels(cache=self.name, result="hit").inc()
+
     def set(self, key: str, value: Any, timeout: float) -> None:
         """Store ``value`` under ``key`` for ``timeout`` seconds; a failure is logged, not raised."""
         if not self.available():
@@ -79,6 +90,54 @@ class PageCache:
             error,
             OUTAGE_PAUSE_SECONDS,
         )
+
+
+class CommitStateMemo:
+    """Values built from the database, reusable in this process while its commit state stands still.
+
+    Each entry holds the commit state read before the value was built (the value may
+    be newer than the state, never older), so a ``get`` with the same state returns
+    what the database would give again. At most ``max_entries`` entries (the oldest
+    goes first), each for at most the ``timeout`` it was stored with.
+    """
+
+    def __init__(self, name: str, *, max_entries: int):
+        self.name = name
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[tuple, float, Any]] = {}
+        _memos.append(self)
+
+    def get(self, key: str, state: tuple | None) -> Any | None:
+        """Return the value stored under ``key`` at commit state ``state`` and not expired, or None."""
+        entry = self._entries.get(key) if state is not None else None
+        if entry is None or entry[0] != state or entry[1] <= time.monotonic():
+            return None
+        return entry[2]
+
+    def set(self, key: str, state: tuple | None, value: Any, timeout: float) -> None:
+        """Keep ``value``, built after the database was at commit state ``state``, for ``timeout`` seconds."""
+        if state is None or timeout <= 0:
+            return
+        self._entries.pop(key, None)
+        while len(self._entries) >= self.max_entries:
+            del self._entries[next(iter(self._entries))]
+        self._entries[key] = (state, time.monotonic() + timeout, value)
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_memos: list[CommitStateMemo] = []
+
+
+def memos_clear() -> None:
+    """Empty every :class:`CommitStateMemo` of this process (tests)."""
+    for memo in _memos:
+        memo.clear()
 
 
 def outage_pauses_reset() -> None:

@@ -88,3 +88,16 @@ def primary_key_parse(*, model, value):
     if isinstance(value, str) and str(parsed) != value:
         return None
     return parsed
+
+
+def commit_state(using: str = "default") -> tuple | None:
+    """Return the database's commit state: equal in two calls only if nothing was committed between.
+
+    On SQLite (``shop.sqlite``), whose readers all share one file, this costs a few
+    microseconds and no query (``DatabaseWrapper.commit_state``); a process may then
+    reuse what it read from the database while the state has not moved. None on
+    MongoDB, whose writers reach the database from anywhere and where no such cheap
+    signal exists, and inside a transaction: the caller reads the database as usual.
+    """
+    state = getattr(connections[using], "commit_state", None)
+    return state() if state is not None else None

@@ -2,14 +2,16 @@
 changed, never after a change made by any process, never to staff or as HTML.
 
 A fresh page costs three queries (the catalog version, the COUNT, the page); a cached
-one two (the catalog version, the current stock of the page's products). Writes in a
+one two (the catalog version, the current stock of the page's products), or none when
+this process checked the page and nothing was committed since (SQLite, tests with
+``transaction=True``: the others run inside a transaction, which has no commit state). Writes in a
 test run inside the test's transaction, which never commits, so the version bumps
 that run on commit are run by ``django_capture_on_commit_callbacks(execute=True)``,
 as a commit would run them.
 """
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections
 from django.test import override_settings
 
 from catalog import services
@@ -19,6 +21,8 @@ from catalog.tests.factories import CategoryFactory, ProductFactory
 from conftest import bearer_client
 from orders import services as order_services
 from orders.models import Actor
+from shop import cache as shop_cache
+from shop.cache import CommitStateMemo
 
 pytestmark = pytest.mark.django_db
 
@@ -301,3 +305,111 @@ def test_a_bump_that_fails_after_the_commit_is_logged_and_the_write_stands(catal
     assert str(product.price) == "2.00"
     assert catalog_version() == 0
     assert "catalog_version_bump_now" in caplog.text
+
+
+# --- pages this process checked (SQLite, outside a transaction) ------------------------------
+# Tests without ``transaction=True`` run inside a transaction, where there is no commit
+# state: every one above goes through the catalog version and the stock read.
+
+
+@pytest.fixture
+def other_worker_connection():
+    """Return a second connection to the test database, as another worker process holds one."""
+    other = connections.create_connection(DEFAULT_DB_ALIAS)
+    yield other
+    other.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_while_nothing_is_committed_a_checked_page_costs_no_query(
+    api_client, catalog, django_assert_num_queries
+):
+    first = get(api_client, django_assert_num_queries, FRESH_PAGE_QUERIES)
+    second = get(api_client, django_assert_num_queries, 0)
+    third = get(api_client, django_assert_num_queries, FRESH_PAGE_QUERIES, page_size=2)
+    fourth = get(api_client, django_assert_num_queries, 0, page_size=2)
+
+    assert second.content == first.content
+    assert fourth.content == third.content
+    assert len(third.json()["results"]) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stock_change_committed_by_another_worker_shows_on_the_next_request(
+    api_client, catalog, other_worker_connection, django_assert_num_queries
+):
+    rake = catalog[0]
+    get(api_client, django_assert_num_queries, FRESH_PAGE_QUERIES)
+    get(api_client, django_assert_num_queries, 0)
+
+    # An order placed in another process: the stock moves, the catalog version does not.
+    with other_worker_connection.cursor() as cursor:
+        cursor.execute("UPDATE catalog_product SET stock = 1 WHERE id = %s", [rake.pk])
+
+    after = get(api_client, django_assert_num_queries, CACHED_PAGE_QUERIES)
+    assert product_in(after, rake)["stock"] == 1
+    get(api_client, django_assert_num_queries, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_order_placed_in_this_process_shows_on_the_next_request(
+    api_client, catalog, user, django_assert_num_queries
+):
+    rake = catalog[0]
+    get(api_client, django_assert_num_queries, FRESH_PAGE_QUERIES)
+
+    order_services.order_create(customer=user, items=[{"product": str(rake.pk), "quantity": 2}])
+
+    assert product_in(get(api_client, django_assert_num_queries, CACHED_PAGE_QUERIES), rake)["stock"] == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_catalog_change_committed_by_another_worker_shows_on_the_next_request(
+    api_client, catalog, other_worker_connection
+):
+    rake = catalog[0]
+    services.catalog_version_bump_now()  # the version's row exists from here on
+    api_client.get(PRODUCTS)
+    api_client.get(PRODUCTS)
+
+    # The admin in another process: the product, then the version's bump.
+    with other_worker_connection.cursor() as cursor:
+        cursor.execute("UPDATE catalog_product SET name = %s WHERE id = %s", ["Hoe", rake.pk])
+        cursor.execute("UPDATE catalog_catalogversion SET version = version + 1")
+
+    assert product_in(api_client.get(PRODUCTS), rake)["name"] == "Hoe"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_staff_and_the_browsable_api_never_get_a_checked_page(
+    api_client, staff_client, catalog, django_assert_num_queries
+):
+    get(api_client, django_assert_num_queries, FRESH_PAGE_QUERIES)
+    with django_assert_num_queries(3):  # the staff user, the COUNT, the page: no version, no memo
+        staff_page = staff_client.get(PRODUCTS)
+    assert staff_page.status_code == 200
+    assert "text/html" in api_client.get(PRODUCTS, HTTP_ACCEPT="text/html").headers["Content-Type"]
+
+
+def test_checked_pages_are_bounded_in_number_and_age(monkeypatch):
+    memo = CommitStateMemo("test", max_entries=2)
+    now = [1000.0]
+    monkeypatch.setattr(shop_cache.time, "monotonic", lambda: now[0])
+    state = (1, 7, 0)
+    for name in ("a", "b", "c"):
+        memo.set(name, state, name.upper(), timeout=60)
+
+    assert len(memo) == 2
+    assert memo.get("a", state) is None  # the oldest went first
+    assert memo.get("c", state) == "C"
+    assert memo.get("c", (1, 8, 0)) is None  # the database moved on
+    assert memo.get("c", None) is None  # no commit state: nothing is reused
+    now[0] += 60
+    assert memo.get("c", state) is None  # expired
+
+
+def test_nothing_is_kept_without_a_commit_state():
+    memo = CommitStateMemo("test", max_entries=2)
+    memo.set("a", None, "A", timeout=60)
+    memo.set("b", (1, 7, 0), "B", timeout=0)
+    assert len(memo) == 0

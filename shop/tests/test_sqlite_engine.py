@@ -1,4 +1,5 @@
-"""The shop's SQLite engine (``shop.sqlite``): boolean filters an index serves, same answers.
+"""The shop's SQLite engine (``shop.sqlite``): boolean filters an index serves, same answers;
+a commit state that any commit, by any connection, moves.
 
 The plans are SQLite's own (``EXPLAIN QUERY PLAN``) for the queries the product list
 really sends, captured through HTTP; the MongoDB side of the same pages is checked by
@@ -10,13 +11,14 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pytest
-from django.db import connection
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from catalog.models import Category, Product
 from catalog.tests.factories import CategoryFactory, ProductFactory
+from shop.db import commit_state
 from shop.tests.hot_paths import PRODUCT_LIST_INDEXES
 
 pytestmark = [
@@ -120,3 +122,69 @@ def test_counting_the_active_products_reads_an_index_only(settings, catalog):
     )
 
     assert "USING COVERING INDEX" in count_plan and "(is_active=?)" in count_plan, count_plan
+
+
+# --- the commit state (``DatabaseWrapper.commit_state``, ``shop.db.commit_state``) -----------
+
+
+@pytest.fixture
+def other_process_connection():
+    """Return a second connection to the test database, as another worker would hold."""
+    other = connections.create_connection(DEFAULT_DB_ALIAS)
+    yield other
+    other.close()
+
+
+def rename_first_product(through, name: str) -> None:
+    """Rename the first product with an UPDATE through the connection ``through``, committed."""
+    with through.cursor() as cursor:
+        cursor.execute(
+            "UPDATE catalog_product SET name = %s WHERE id = (SELECT MIN(id) FROM catalog_product)", [name]
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_commit_state_stands_still_while_nothing_is_committed(catalog):
+    state = commit_state()
+    Product.objects.count()
+    list(Product.objects.filter(is_active=True)[:5])
+    assert state is not None
+    assert commit_state() == state
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_commit_by_another_connection_moves_the_commit_state(catalog, other_process_connection):
+    state = commit_state()
+    rename_first_product(other_process_connection, "Renamed elsewhere")
+    assert commit_state() != state
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_of_this_connection_moves_the_commit_state(catalog):
+    state = commit_state()
+    Product.objects.filter(pk=Product.objects.order_by("pk")[0].pk).update(name="Renamed here")
+    assert commit_state() != state
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_rolled_back_still_moves_the_commit_state(catalog):
+    """A needless change of state, never a missed one."""
+    state = commit_state()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Product.objects.update(stock=F("stock") + 1)
+        raise RuntimeError("roll it back")
+    assert commit_state() != state
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_connection_never_takes_the_state_of_an_old_one(catalog):
+    state = commit_state()
+    connection.close()
+    assert commit_state() != state
+    assert commit_state()[0] > state[0]
+
+
+def test_there_is_no_commit_state_inside_a_transaction(catalog):
+    """The test runs in a transaction (a request would in ``atomic``): callers read the database."""
+    assert connection.in_atomic_block
+    assert commit_state() is None
