@@ -28,8 +28,10 @@ with the database's commit state when it checked them (``shop.db.commit_state``:
 ``PRAGMA data_version`` and the connection's own writes, a few microseconds). While no
 process commits anything, not even an order, the version and the stock it would read
 again are the ones it read, so the page is served from memory without a query; the
-first commit anywhere sends the next request through the reads above. MongoDB has no
-such signal: every answer reads the version and the stock.
+first commit anywhere sends the next request through the reads above. For anonymous
+requests ``catalog.middleware`` goes one step further and answers again with the whole
+response, before URL resolution and DRF. MongoDB has no such signal: every answer reads
+the version and the stock.
 
 Not cached either: staff (they see inactive products: live data, always), the
 browsable API (HTML with the user's name), anything but a 200, and a page whose

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from catalog import page_cache, schema, selectors, services
 from catalog.filters import ProductFilter
+from catalog.middleware import public_page_mark
 from catalog.permissions import IsStaffOrReadOnly
 from catalog.serializers import (
     CategoryOutputSerializer,
@@ -85,14 +86,20 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ShopViewS
         return product
 
     def list(self, request, *args, **kwargs):
-        """Return a page of products (from ``catalog.page_cache`` when it has the page)."""
+        """Return a page of products (from ``catalog.page_cache`` when it has the page).
+
+        A page that is the same for every shopper is marked so, for ``catalog.middleware``.
+        """
         page = page_cache.product_page(request)
-        cached = page.cached() if page is not None else None
+        if page is None:
+            return super().list(request)
+        cached = page.cached()
         if cached is not None:
-            return Response(cached)
-        response = super().list(request)
-        if page is not None:
+            response = Response(cached)
+        else:
+            response = super().list(request)
             page.store_when_rendered(response)
+        public_page_mark(response)
         return response
 
     def create(self, request):

@@ -124,6 +124,9 @@ MIDDLEWARE = [
     # CORS: before anything else that can answer (whitenoise, CommonMiddleware), so that
     # preflights are answered and every API answer carries the headers (see "CORS" below).
     "corsheaders.middleware.CorsMiddleware",
+    # An anonymous product-list request answered again while nothing was committed
+    # (SQLite): after the HTTPS redirect and CORS, before everything else.
+    "catalog.middleware.PublicCatalogPageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
