@@ -7,8 +7,12 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 
+from accounts.models import User
 from accounts.tokens import TOKEN_VERSION_CLAIM
-from shop.db import primary_key_parse
+from shop.db import RowLookup, primary_key_parse
+
+# The one query of every authenticated request: compiled once (shop.db.RowLookup).
+USER_BY_PK = RowLookup(User, "pk")
 
 
 class ShopJWTAuthentication(JWTAuthentication):
@@ -38,11 +42,11 @@ class ShopJWTAuthentication(JWTAuthentication):
             ) from None
         pk = primary_key_parse(model=self.user_model, value=user_id)
         try:
-            if pk is None:
-                raise self.user_model.DoesNotExist
-            user = self.user_model.objects.get(pk=pk)
-        except (self.user_model.DoesNotExist, ValidationError, ValueError, TypeError):
-            raise AuthenticationFailed("User not found", code="user_not_found") from None
+            user = None if pk is None else USER_BY_PK(pk=pk)
+        except (ValidationError, ValueError, TypeError):
+            user = None
+        if user is None:
+            raise AuthenticationFailed("User not found", code="user_not_found")
         if not user.is_active:
             raise AuthenticationFailed("User is inactive", code="user_inactive")
         if validated_token.get(TOKEN_VERSION_CLAIM) != user.token_version:

@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from accounts.models import User, normalize_email_address
 from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
 from orders.representation import HISTORY_COLUMNS, LINE_COLUMNS, details_render
-from shop.db import primary_key_parse, unique_row
+from shop.db import RowLookup, primary_key_parse, unique_row
 from shop.errors import InvalidInput, NotFound
 
 
@@ -116,6 +116,11 @@ def order_list(
     return queryset.order_by("-created_at", "-id")
 
 
+# An order by id (staff), and by id among a customer's orders: compiled once (shop.db.RowLookup).
+ORDER_BY_PK = RowLookup(Order, "pk")
+CUSTOMER_ORDER_BY_PK = RowLookup(Order, "pk", "customer_id")
+
+
 def order_get(*, user, order_id) -> Order:
     """Return the order ``order_id`` with lines and history if ``user`` may see it.
 
@@ -125,10 +130,7 @@ def order_get(*, user, order_id) -> Order:
     pk = order_id_parse(order_id)
     if pk is None:
         raise NotFound("Order not found.")
-    queryset = Order.objects.filter(pk=pk)
-    if not user.is_staff:
-        queryset = queryset.filter(customer_id=user.pk)
-    order = unique_row(queryset)
+    order = ORDER_BY_PK(pk=pk) if user.is_staff else CUSTOMER_ORDER_BY_PK(pk=pk, customer_id=user.pk)
     if order is None:
         raise NotFound("Order not found.")
     return order_details_load(orders=[order])[0]

@@ -2,11 +2,14 @@
 
 import pytest
 
+from accounts.models import User
 from accounts.tests.factories import UserFactory
 from catalog import selectors, services
 from catalog.models import Category
 from catalog.tests.factories import ProductFactory
-from shop.db import built_once, exactly_ignoring_case
+from orders.models import Order
+from orders.tests.factories import OrderFactory
+from shop.db import RowLookup, built_once, exactly_ignoring_case
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +56,46 @@ def test_built_once_reads_of_the_catalog_see_every_write():
     product.save(update_fields=["stock"])
     assert selectors.catalog_version() == version + 1
     assert [row[:2] for row in selectors.product_stock_rows(primary_keys=[product.pk])] == [(product.pk, 3)]
+
+
+# --- RowLookup: one row by exact values, its SQL compiled once --------------------------------
+
+
+def field_values(instance) -> dict:
+    """Return every concrete field's value of ``instance`` (as its attribute holds it)."""
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
+
+
+def test_a_row_lookup_returns_what_the_queryset_returns(django_assert_num_queries):
+    order = OrderFactory()
+    lookup = RowLookup(Order, "pk", "customer_id")
+
+    for _ in range(2):
+        with django_assert_num_queries(1):
+            found = lookup(pk=order.pk, customer_id=order.customer_id)
+        expected = Order.objects.get(pk=order.pk)
+        assert field_values(found) == field_values(expected)
+        assert found.details == expected.details and isinstance(found.details, dict)
+        assert found._state.adding is False and found._state.db == "default"
+
+
+def test_a_row_lookup_finds_nothing_unless_every_value_matches():
+    order, other = OrderFactory(), OrderFactory()
+    lookup = RowLookup(Order, "pk", "customer_id")
+
+    assert lookup(pk=order.pk, customer_id=other.customer_id) is None
+    assert lookup(pk=order.pk + other.pk + 1000, customer_id=order.customer_id) is None
+    assert lookup(customer_id=other.customer_id, pk=other.pk).pk == other.pk
+
+
+def test_a_row_lookup_prepares_values_as_a_queryset_does():
+    user = UserFactory()
+    assert RowLookup(User, "pk")(pk=str(user.pk)).email == user.email
+
+
+def test_a_row_lookup_takes_exactly_its_fields():
+    lookup = RowLookup(Order, "pk", "customer_id")
+    with pytest.raises(TypeError, match="pk, customer_id"):
+        lookup(pk=1)
+    with pytest.raises(TypeError):
+        lookup(pk=1, customer_id=2, status="PENDING")
