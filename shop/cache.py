@@ -25,6 +25,7 @@ nothing); bounded in entries and in age.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Any
 
@@ -98,13 +99,15 @@ class CommitStateMemo:
     Each entry holds the commit state read before the value was built (the value may
     be newer than the state, never older), so a ``get`` with the same state returns
     what the database would give again. At most ``max_entries`` entries (the oldest
-    goes first), each for at most the ``timeout`` it was stored with.
+    goes first), each for at most the ``timeout`` it was stored with. Safe under
+    threads (``runserver``, threaded workers): changes hold a lock.
     """
 
     def __init__(self, name: str, *, max_entries: int):
         self.name = name
         self.max_entries = max_entries
         self._entries: dict[str, tuple[tuple, float, Any]] = {}
+        self._lock = threading.Lock()
         _memos.append(self)
 
     def get(self, key: str, state: tuple | None) -> Any | None:
@@ -118,14 +121,16 @@ class CommitStateMemo:
         """Keep ``value``, built after the database was at commit state ``state``, for ``timeout`` seconds."""
         if state is None or timeout <= 0:
             return
-        self._entries.pop(key, None)
-        while len(self._entries) >= self.max_entries:
-            del self._entries[next(iter(self._entries))]
-        self._entries[key] = (state, time.monotonic() + timeout, value)
+        with self._lock:
+            self._entries.pop(key, None)
+            while len(self._entries) >= self.max_entries:
+                del self._entries[next(iter(self._entries))]
+            self._entries[key] = (state, time.monotonic() + timeout, value)
 
     def clear(self) -> None:
         """Forget every entry."""
-        self._entries.clear()
+        with self._lock:
+            self._entries.clear()
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -10,6 +10,9 @@ that run on commit are run by ``django_capture_on_commit_callbacks(execute=True)
 as a commit would run them.
 """
 
+import sys
+import threading
+
 import pytest
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections
 from django.test import override_settings
@@ -413,3 +416,30 @@ def test_nothing_is_kept_without_a_commit_state():
     memo.set("a", None, "A", timeout=60)
     memo.set("b", (1, 7, 0), "B", timeout=0)
     assert len(memo) == 0
+
+
+def test_checked_pages_stay_bounded_when_threads_store_at_once():
+    memo = CommitStateMemo("test", max_entries=4)
+    errors = []
+
+    def store(thread: int):
+        try:
+            for number in range(3000):
+                memo.set(f"{thread}:{number}", (1, 1, 0), number, timeout=60)
+        except Exception as error:  # any error of a thread fails the test below
+            errors.append(error)
+
+    threads = [threading.Thread(target=store, args=(thread,)) for thread in range(8)]
+    # Switch threads as often as the interpreter can, so that the stores interleave.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+
+    assert errors == []
+    assert len(memo) == 4
