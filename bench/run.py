@@ -375,22 +375,37 @@ class Load:
 
     def wrk(self, *, url: str, env: dict[str, str], seconds: int, connections: int, threads: int) -> dict:
         """Run wrk once and return the JSON summary that bench/wrk/load.lua prints."""
-        command = [
-            "wrk",
-            f"--threads={threads}",
-            f"--connections={connections}",
-            f"--duration={seconds}s",
-            "--timeout=10s",
-            f"--script={LUA}",
-            url,
-        ]
         output = subprocess.run(  # noqa: S603 - wrk with arguments built here
-            command, env={**os.environ, **env}, capture_output=True, text=True, check=True
+            wrk_command(url=url, seconds=seconds, connections=connections, threads=threads),
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
-        for line in output.splitlines():
-            if line.startswith("BENCH_JSON "):
-                return json.loads(line[len("BENCH_JSON ") :])
-        raise RuntimeError(f"wrk printed no summary:\n{output}")
+        return wrk_summary(output)
+
+    def measure_alongside(self, *, background_url: str, background_env: dict[str, str], **row) -> dict:
+        """Measure a row (``measure``'s arguments) while one wrk connection loads ``background_url``.
+
+        The background load runs through the row's warm-up and measurement; the row gets
+        ``background_rps``, the background's requests per second. The row's server CPU
+        includes the background's requests.
+        """
+        seconds = self.warmup + self.duration + 1
+        background = subprocess.Popen(  # noqa: S603 - wrk with arguments built here
+            wrk_command(url=background_url, seconds=seconds, connections=1, threads=1),
+            env={**os.environ, **background_env},
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            result = self.measure(**row, quiet=False)
+        finally:
+            output, _ = background.communicate()
+        summary = wrk_summary(output)
+        result["background_rps"] = round(summary["requests"] / (summary["duration_us"] / 1e6), 1)
+        result["background_errors"] = summary["non2xx"] + summary["connect_errors"] + summary["timeouts"]
+        return result
 
     def measure(
         self,
@@ -401,12 +416,16 @@ class Load:
         path: str,
         env: dict[str, str] | None = None,
         single: bool = False,
+        quiet: bool = True,
     ) -> dict:
-        """Warm up, then measure ``path`` on ``server``; return requests/s, latency, errors, CPU."""
+        """Warm up, then measure ``path`` on ``server``; return requests/s, latency, errors, CPU.
+
+        ``quiet``: first wait (within the run's budget) for the machine to be quiet.
+        """
         env = env or {}
         url = server.base_url + path
         connections, threads = (1, 1) if single else (self.connections, self.threads)
-        waited, busy = wait_for_quiet_cpu(budget=self.quiet_budget)
+        waited, busy = wait_for_quiet_cpu(budget=self.quiet_budget if quiet else 0.0)
         self.quiet_budget -= waited
         log(
             f"{label}: warm-up {self.warmup} s, then {self.duration} s at {connections} connection(s)"
@@ -452,6 +471,27 @@ ENV_SHOWN = {
     "BENCH_BODY": '\'{"email": "bench-customer@example.com", "password": ...}\'',
     "BENCH_PRODUCTS": "<ids of the 50 bench products>",
 }
+
+
+def wrk_command(*, url: str, seconds: int, connections: int, threads: int) -> list[str]:
+    """Return the wrk command line of one load (bench/wrk/load.lua reads the BENCH_* environment)."""
+    return [
+        "wrk",
+        f"--threads={threads}",
+        f"--connections={connections}",
+        f"--duration={seconds}s",
+        "--timeout=10s",
+        f"--script={LUA}",
+        url,
+    ]
+
+
+def wrk_summary(output: str) -> dict:
+    """Return the JSON summary bench/wrk/load.lua printed in wrk's ``output``."""
+    for line in output.splitlines():
+        if line.startswith("BENCH_JSON "):
+            return json.loads(line[len("BENCH_JSON ") :])
+    raise RuntimeError(f"wrk printed no summary:\n{output}")
 
 
 def cpu_busy_share(seconds: float) -> float:
@@ -620,6 +660,20 @@ def measure_shop(*, server: Server, uncached: Server, peer: Server, load: Load) 
     }
     label = "POST /api/v1/orders/ (1-3 random lines)"
     results.append(load.measure(server=server, name="order_create", label=label, path=ORDERS, env=writing))
+    # The product rows above run while nothing commits, so every answer is given again
+    # (catalog.middleware); here one client places orders all along, and every commit
+    # sends the next request of each worker through the catalog version and stock reads.
+    label = "GET /api/v1/products/ (as deployed, while 1 client places orders; CPU includes them)"
+    results.append(
+        load.measure_alongside(
+            background_url=base + ORDERS,
+            background_env=writing,
+            server=server,
+            name="products_while_ordering",
+            label=label,
+            path=PRODUCTS,
+        )
+    )
     login_env = {
         "BENCH_METHOD": "POST",
         "BENCH_BODY": json.dumps({"email": BENCH_CUSTOMER_EMAIL, "password": BENCH_PASSWORD}),
@@ -1070,6 +1124,17 @@ def render_section(results: dict) -> str:
             f"{item['p99_ms']:.1f} | {item['errors']} | {item['ratio_to_django_floor']:.3f} | "
             f"{item['server_cpu_ms_per_request']:.2f} | {item['machine_busy_before']:.0%} |"
         )
+    while_ordering = next(
+        (item for item in results["measurements"] if item["name"] == "products_while_ordering"), None
+    )
+    if while_ordering is not None:
+        lines += [
+            "",
+            f"Products while one client placed orders: {while_ordering['background_rps']:,.0f} orders/s "
+            f"({while_ordering['background_errors']} errors) beside {while_ordering['rps']:,.0f} product "
+            "requests/s; each order's commit sends the next product request of each worker through "
+            "the catalog version and stock reads (no target).",
+        ]
     scaling = results["order_list_scaling"]
     lines += [
         "",
