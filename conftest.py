@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import caches
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.signals import connection_created
 from rest_framework.test import APIClient
 
@@ -83,6 +83,17 @@ def empty_caches():
     for cache in caches.all():
         cache.clear()
     memos_clear()
+
+
+@pytest.fixture
+def other_worker_connection():
+    """Return a second connection to the test database, as another worker process holds one.
+
+    What it writes is committed at once (autocommit): for tests with ``transaction=True``.
+    """
+    other = connections.create_connection(DEFAULT_DB_ALIAS)
+    yield other
+    other.close()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ Only outside a transaction (SQLite's commit state), so these tests use
 import logging
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, connections
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -82,15 +81,13 @@ def test_each_query_string_and_accept_header_is_its_own_answer(api_client, catal
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_commit_by_another_worker_sends_the_next_request_to_the_view(api_client, catalog, view_calls):
+def test_a_commit_by_another_worker_sends_the_next_request_to_the_view(
+    api_client, catalog, view_calls, other_worker_connection
+):
     rake = catalog[0]
     api_client.get(PRODUCTS)
-    other = connections.create_connection(DEFAULT_DB_ALIAS)
-    try:
-        with other.cursor() as cursor:
-            cursor.execute("UPDATE catalog_product SET stock = 2 WHERE id = %s", [rake.pk])
-    finally:
-        other.close()
+    with other_worker_connection.cursor() as cursor:
+        cursor.execute("UPDATE catalog_product SET stock = 2 WHERE id = %s", [rake.pk])
 
     page = api_client.get(PRODUCTS).json()
 

@@ -14,7 +14,7 @@ import sys
 import threading
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections
+from django.db import OperationalError, connection
 from django.test import override_settings
 
 from catalog import services
@@ -313,14 +313,6 @@ def test_a_bump_that_fails_after_the_commit_is_logged_and_the_write_stands(catal
 # --- pages this process checked (SQLite, outside a transaction) ------------------------------
 # Tests without ``transaction=True`` run inside a transaction, where there is no commit
 # state: every one above goes through the catalog version and the stock read.
-
-
-@pytest.fixture
-def other_worker_connection():
-    """Return a second connection to the test database, as another worker process holds one."""
-    other = connections.create_connection(DEFAULT_DB_ALIAS)
-    yield other
-    other.close()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -127,14 +127,6 @@ def test_counting_the_active_products_reads_an_index_only(settings, catalog):
 # --- the commit state (``DatabaseWrapper.commit_state``, ``shop.db.commit_state``) -----------
 
 
-@pytest.fixture
-def other_process_connection():
-    """Return a second connection to the test database, as another worker would hold."""
-    other = connections.create_connection(DEFAULT_DB_ALIAS)
-    yield other
-    other.close()
-
-
 def rename_first_product(through, name: str) -> None:
     """Rename the first product with an UPDATE through the connection ``through``, committed."""
     with through.cursor() as cursor:
@@ -153,9 +145,9 @@ def test_the_commit_state_stands_still_while_nothing_is_committed(catalog):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_commit_by_another_connection_moves_the_commit_state(catalog, other_process_connection):
+def test_a_commit_by_another_connection_moves_the_commit_state(catalog, other_worker_connection):
     state = commit_state()
-    rename_first_product(other_process_connection, "Renamed elsewhere")
+    rename_first_product(other_worker_connection, "Renamed elsewhere")
     assert commit_state() != state
 
 
