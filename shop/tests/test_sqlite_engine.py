@@ -1,5 +1,5 @@
 """The shop's SQLite engine (``shop.sqlite``): boolean filters an index serves, same answers;
-a commit state that any commit, by any connection, moves.
+a commit state that any commit, by any connection, moves; writers that wait for each other.
 
 The plans are SQLite's own (``EXPLAIN QUERY PLAN``) for the queries the product list
 really sends, captured through HTTP; the MongoDB side of the same pages is checked by
@@ -8,6 +8,8 @@ really sends, captured through HTTP; the MongoDB side of the same pages is check
 
 from __future__ import annotations
 
+import threading
+import time
 from urllib.parse import urlencode
 
 import pytest
@@ -18,7 +20,9 @@ from rest_framework.test import APIClient
 
 from catalog.models import Category, Product
 from catalog.tests.factories import CategoryFactory, ProductFactory
+from shop import transactions
 from shop.db import commit_state
+from shop.errors import DatabaseBusy
 from shop.tests.hot_paths import PRODUCT_LIST_INDEXES
 
 pytestmark = [
@@ -180,3 +184,65 @@ def test_there_is_no_commit_state_inside_a_transaction(catalog):
     """The test runs in a transaction (a request would in ``atomic``): callers read the database."""
     assert connection.in_atomic_block
     assert commit_state() is None
+
+
+# --- Waiting for another writer ----------------------------------------------------------
+
+
+@pytest.fixture
+def write_lock_of_another_worker(other_worker_connection):
+    """Hold the database's write lock on another connection; ``release(after=s)`` lets it go from a thread."""
+    other_worker_connection.ensure_connection()
+    raw = other_worker_connection.connection
+    raw.execute("BEGIN IMMEDIATE")
+
+    class Lock:
+        @staticmethod
+        def release(*, after: float) -> threading.Timer:
+            timer = threading.Timer(after, raw.rollback)
+            timer.start()
+            return timer
+
+    yield Lock
+    if raw.in_transaction:
+        raw.rollback()
+
+
+def test_sqlite_leaves_the_waiting_for_locks_to_the_engine(catalog):
+    """SQLite's own busy handler sleeps 1, 2, 5, 10 ms... between tries: it is off."""
+    connection.ensure_connection()
+    assert connection.connection.execute("PRAGMA busy_timeout").fetchone() == (0,)
+    assert connection.busy_timeout_seconds == connection.settings_dict["OPTIONS"].get("timeout", 5.0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_operation_waits_for_another_workers_write_lock_then_writes(write_lock_of_another_worker):
+    release = write_lock_of_another_worker.release(after=0.3)
+    started = time.monotonic()
+    transactions.run(lambda: Category.objects.create(slug="waited", name="Waited"))
+    assert time.monotonic() - started >= 0.25
+    release.join()
+    assert Category.objects.filter(slug="waited").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_outside_a_transaction_waits_for_the_lock_too(catalog, write_lock_of_another_worker):
+    category = catalog["chairs"]
+    release = write_lock_of_another_worker.release(after=0.3)
+    assert Category.objects.filter(pk=category.pk).update(name="After") == 1
+    release.join()
+    assert Category.objects.get(pk=category.pk).name == "After"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lock_held_past_the_timeout_is_database_busy_and_nothing_is_written(
+    write_lock_of_another_worker, monkeypatch
+):
+    connection.ensure_connection()  # A new connection would take the configured timeout.
+    monkeypatch.setattr(connection, "busy_timeout_seconds", 0.2)
+    started = time.monotonic()
+    with pytest.raises(DatabaseBusy):
+        transactions.run(lambda: Category.objects.create(slug="refused", name="Refused"))
+    assert 0.15 <= time.monotonic() - started < 5
+    write_lock_of_another_worker.release(after=0).join()
+    assert not Category.objects.filter(slug="refused").exists()

@@ -21,9 +21,14 @@ def admin_log_in(page: Page, email: str, password: str = DEFAULT_PASSWORD) -> No
 
 
 def api_log_in(page: Page, email: str, next_path: str, password: str = DEFAULT_PASSWORD) -> None:
-    """Log in at the browsable API's login page and land on ``next_path``."""
+    """Log in at the browsable API's login page and land on ``next_path``, its scripts run.
+
+    Until DRF's ``ajax-form.js`` has run, a form button submits the plain HTML form
+    (urlencoded: 415 from the API), so the page must have loaded, not just navigated.
+    """
     page.goto(f"/api-auth/login/?next={next_path}")
     page.fill("#id_username", email)
     page.fill("#id_password", password)
     page.click("[type=submit]")
     expect(page).to_have_url(re.compile(re.escape(next_path) + "$"))
+    page.wait_for_load_state("load")
