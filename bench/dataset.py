@@ -64,7 +64,7 @@ from bench.constants import (
 from catalog.models import Category, Product
 from catalog.services import catalog_version_bump_now
 from orders.models import Actor, Order, OrderLine, OrderStatus, OrderStatusChange
-from orders.representation import HISTORY_COLUMNS, LINE_COLUMNS, details_render
+from orders.representation import HISTORY_COLUMNS, LINE_COLUMNS, details_render, order_rendered
 from orders.services import FIRST_ORDER_NUMBER
 from shop.progress import ProgressBar
 
@@ -352,6 +352,7 @@ class Command(BaseCommand):
                 history=[row_values(move, HISTORY_COLUMNS) for move in moves],
             ),
         )
+        order.rendered = order_rendered(order)
         return order, lines, moves
 
     @staticmethod

@@ -50,6 +50,10 @@ class Order(models.Model):
     # in the same writes as the order's row. Null for an order written before it existed:
     # then it is rendered from the lines and history tables.
     details = models.JSONField(null=True, blank=True, editable=False)
+    # The whole order as its customer sees it, without the id: compact JSON text
+    # (orders.representation.order_rendered), written with details. The customer's order
+    # list embeds it undecoded. Null where details are.
+    rendered = models.TextField(null=True, blank=True, editable=False)  # noqa: DJ001 - null: not yet rendered
 
     class Meta:
         ordering = ["-created_at", "-id"]

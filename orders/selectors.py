@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 
 from accounts.models import User, normalize_email_address
 from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
-from orders.representation import HISTORY_COLUMNS, LINE_COLUMNS, details_render
+from orders.representation import HISTORY_COLUMNS, LINE_COLUMNS, details_render, order_fragment, order_render
 from shop.db import RowLookup, primary_key_parse, unique_row
 from shop.errors import InvalidInput, NotFound
 
@@ -59,6 +59,37 @@ def order_details_load(*, orders: list[Order]) -> list[Order]:
     for order in order_details_attach(orders=missing):
         order.details = details_render(lines=order.item_rows, history=order.history_rows)
     return orders
+
+
+# What a page of a customer's orders is read from: the cursor's position and the rendering.
+ORDER_PAGE_COLUMNS = ("id", "created_at", "rendered")
+
+
+def order_page_rows(orders: QuerySet[Order]) -> QuerySet:
+    """Return ``orders`` (of :func:`order_list`) as rows of :data:`ORDER_PAGE_COLUMNS`, to page."""
+    return orders.values(*ORDER_PAGE_COLUMNS)
+
+
+def order_page_render(*, rows: list[dict]) -> list:
+    """Return the customer's representation of each row of :func:`order_page_rows`, in order.
+
+    An order's ``rendered`` text is embedded as it is (``orders.representation.order_fragment``);
+    orders without it (written before it existed) are read in full and rendered, with
+    one query for all of them. An order deleted between the two reads is left out.
+    """
+    missing = [row["id"] for row in rows if row["rendered"] is None]
+    unrendered = {}
+    if missing:
+        unrendered = {
+            order.pk: order for order in order_details_load(orders=list(Order.objects.filter(pk__in=missing)))
+        }
+    page = []
+    for row in rows:
+        if row["rendered"] is not None:
+            page.append(order_fragment(pk=row["id"], rendered=row["rendered"]))
+        elif row["id"] in unrendered:
+            page.append(order_render(unrendered[row["id"]]))
+    return page
 
 
 def order_customer_emails_attach(*, orders: list[Order]) -> list[Order]:

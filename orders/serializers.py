@@ -7,7 +7,7 @@ from rest_framework.reverse import reverse
 
 from accounts.serializers import AddressFieldsInputSerializer
 from orders.models import Actor, OrderStatus
-from orders.representation import HISTORY, ITEMS, history_render, line_render, money, timestamp
+from orders.representation import history_render, line_render, order_render, shipping_address_render
 from orders.services import ORDER_NOTE_MAX_LENGTH, SHIPPING_ADDRESS_FIELD
 from shop.api.serializers import (
     MoneyField,
@@ -132,13 +132,6 @@ class ShippingAddressSerializer(serializers.Serializer):
         return shipping_address_render(snapshot)
 
 
-def shipping_address_render(snapshot: dict | None) -> dict | None:
-    """Render an order's address snapshot (every field, "" for one it lacks), or None."""
-    if snapshot is None:
-        return None
-    return {name: snapshot.get(name, "") for name in ShippingAddressSerializer._declared_fields}
-
-
 class OrderLinksSerializer(serializers.Serializer):
     """Where an order and its actions are (staff only)."""
 
@@ -186,19 +179,7 @@ class OrderSerializer(serializers.Serializer):
 
     def to_representation(self, order):
         """Render ``order`` from its row and its ``details`` (and staff's extras)."""
-        data = {
-            "id": str(order.pk),
-            "number": str(order.number),
-            "status": order.status,
-            "items": order.details[ITEMS],
-            "total": money(order.total),
-            "currency": order.currency,
-            "shipping_address": shipping_address_render(order.shipping_address),
-            "note": order.note,
-            "created_at": timestamp(order.created_at),
-            "updated_at": timestamp(order.updated_at),
-            "history": order.details[HISTORY],
-        }
+        data = order_render(order)
         request = self.context.get("request")
         if request is not None and request.user.is_staff:
             data["customer_email"] = order.customer_email

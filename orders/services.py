@@ -59,7 +59,14 @@ from orders.errors import (
     InvalidTransition,
 )
 from orders.models import Actor, IdempotencyRecord, Order, OrderLine, OrderStatus, OrderStatusChange
-from orders.representation import ITEMS, LINE_COLUMNS, details_render, details_with_move, line_render
+from orders.representation import (
+    ITEMS,
+    LINE_COLUMNS,
+    details_render,
+    details_with_move,
+    line_render,
+    order_rendered,
+)
 from shop import errors, transactions
 from shop.db import primary_key_parse, to_milliseconds, unique_row
 from shop.errors import InvalidInput, NotAuthenticated, NotFound
@@ -260,7 +267,7 @@ def order_number_next() -> int:
 
 
 def _order_insert(**fields) -> Order:
-    """Insert an order under the next free number and return it.
+    """Insert an order under the next free number, with its rendering (``Order.rendered``); return it.
 
     The number is allocated inside the order's own write: if a concurrent order took
     it first, the unique index refuses the insert; inside a MongoDB transaction that
@@ -275,8 +282,11 @@ def _order_insert(**fields) -> Order:
     for _attempt in range(ORDER_NUMBER_ATTEMPTS):
         number = order_number_next()
         try:
+            order = Order(number=number, **fields)
+            order.rendered = order_rendered(order)
             with transaction.atomic(savepoint=savepoint):
-                return Order.objects.create(number=number, **fields)
+                order.save(force_insert=True)
+                return order
         except IntegrityError as exc:
             transactions.rerun_if_in_transaction(exc)
             if Order.objects.filter(number=number).exists():
@@ -536,10 +546,13 @@ def order_set_status(*, order: Order, to_status: str, by: str, by_user=None) -> 
     # Every status has one path from creation (the table has no cycles), so the details
     # of an order that is still from_status are those the caller holds.
     details = details_with_move(order.details, change)
+    moved_order = copy.copy(order)
+    moved_order.status, moved_order.updated_at, moved_order.details = to_status, now, details
+    rendered = order_rendered(moved_order)
 
     def move() -> None:
         moved = Order.objects.filter(pk=order.pk, status=from_status).update(
-            status=to_status, updated_at=now, details=details
+            status=to_status, updated_at=now, details=details, rendered=rendered
         )
         if moved != 1:
             raise InvalidTransition(f"The order is no longer {from_status}; it cannot become {to_status}.")
@@ -551,8 +564,6 @@ def order_set_status(*, order: Order, to_status: str, by: str, by_user=None) -> 
             stock_release_all(lines=_order_quantities(order=order))
         kind = STATUS_EMAILS.get(to_status)
         if kind is not None and by != Actor.SYSTEM:
-            moved_order = copy.copy(order)
-            moved_order.status = to_status
             transactions.complete(
                 lambda: order_email(order=moved_order, kind=kind),
                 description=f"{kind} email of order {order.pk}",
@@ -567,6 +578,7 @@ def order_set_status(*, order: Order, to_status: str, by: str, by_user=None) -> 
     order.status = to_status
     order.updated_at = now
     order.details = details
+    order.rendered = rendered
     # Any history prefetched before the move is stale now.
     getattr(order, "_prefetched_objects_cache", {}).pop("history", None)
     return order
@@ -713,7 +725,8 @@ def order_import(
             status=status,
             total=IMPORTED_UNIT_PRICE,
             currency=settings.SHOP_CURRENCY,
-            created_at=created_at,
+            # Cut as MongoDB stores it, so that its rendering says what a read of it says.
+            created_at=to_milliseconds(created_at),
             updated_at=now,
             details=details_render(lines=[line], history=[entry]),
         )

@@ -71,8 +71,15 @@ class OrderViewSet(ShopViewSet):
             status=request.query_params.get("status"),
             customer_email=request.query_params.get("customer"),
         )
-        page = selectors.order_details_load(orders=self.paginate_queryset(orders))
-        response = self.get_paginated_response(self.render(page, many=True))
+        if request.user.is_staff:
+            page = selectors.order_details_load(orders=self.paginate_queryset(orders))
+            results = self.render(page, many=True)
+        else:
+            # The orders as rendered when written, embedded undecoded (orders.representation).
+            results = selectors.order_page_render(
+                rows=self.paginate_queryset(selectors.order_page_rows(orders))
+            )
+        response = self.get_paginated_response(results)
         if cache_key:
             page_cache.order_page_store_when_rendered(response, cache_key)
         return response

@@ -17,11 +17,13 @@ behaviour test (those run on SQLite, or on a real MongoDB):
 from __future__ import annotations
 
 import base64
+import json
+from datetime import datetime, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
-from bson import ObjectId
+from bson import Decimal128, ObjectId
 from django.utils import timezone
 from rest_framework.test import APIRequestFactory, force_authenticate
 
@@ -394,16 +396,66 @@ def test_admin_status_filter_compiles_to_a_plain_match():
 
 
 def test_a_status_move_writes_the_appended_details_in_the_same_conditional_update():
-    """Status and read model change in one single-document update (atomic without a transaction too)."""
+    """Status and read model (details, rendering) change in one single-document update (atomic without
+    a transaction too)."""
     created = {"from_status": None, "to_status": "IN_PROGRESS", "changed_at": "2026-01-01T00:00:00Z"}
     details = {"items": [{"product": OID, "quantity": 1}], "history": [{**created, "changed_by": "customer"}]}
-    order = Order(pk=ObjectId(OID), customer_id=None, status=OrderStatus.IN_PROGRESS, details=details)
+    placed = timezone.now()
+    order = Order(
+        pk=ObjectId(OID),
+        customer_id=None,
+        number=1001,
+        status=OrderStatus.IN_PROGRESS,
+        total=Decimal("5.00"),
+        currency="USD",
+        created_at=placed,
+        updated_at=placed,
+        details=details,
+    )
     with record_commands() as recorder:
         services.order_set_status(order=order, to_status=OrderStatus.SHIPPED, by=Actor.STAFF)
     criteria, update = recorder.writes[0].args
     assert criteria == {"$and": [{"_id": ObjectId(OID)}, {"status": "IN_PROGRESS"}]}
     written = describe(update[0]["$set"]["details"])
     assert "SHIPPED" in written and "IN_PROGRESS" in written and "staff" in written
+    assert json.loads(update[0]["$set"]["rendered"]["$literal"])["history"] == order.details["history"]
     assert order.details["history"][-1]["to_status"] == "SHIPPED"
     # No read of lines or history: the move needs neither.
     assert not [c for c, _ in recorder.reads if c in ("orders_orderline", "orders_orderstatuschange")]
+
+
+def test_customer_list_embeds_renderings_and_reads_orders_without_one_by_id():
+    """The page reads three fields; an order not rendered yet is read in full with a plain $in."""
+    rendered_id, unrendered_id = ObjectId(), ObjectId()
+    created = datetime(2026, 12, 1, 12, 0)
+    rendered = {"_id": rendered_id, "created_at": created, "rendered": '{"number":"1002","status":"SHIPPED"}'}
+    unrendered = {
+        "_id": unrendered_id,
+        "customer_id": ObjectId(OID),
+        "number": 1001,
+        "status": "IN_PROGRESS",
+        "total": Decimal128("5.00"),
+        "currency": "USD",
+        "shipping_address": None,
+        "note": "",
+        "created_at": created - timedelta(hours=1),
+        "updated_at": created - timedelta(hours=1),
+        "details": {"items": [], "history": []},
+        "rendered": None,
+    }
+    page = Answer("orders_order", where={"customer_id": ObjectId(OID)}, documents=(rendered, unrendered))
+    in_full = Answer("orders_order", where={"_id": {"$in": (unrendered_id,)}}, documents=(unrendered,))
+    with captured_reads([page, in_full]) as reads:
+        response = ORDER_LIST(list_request(customer()))
+    assert response.status_code == 200
+    assert [collection for collection, _ in reads] == ["orders_order", "orders_order"]
+    assert set(stage(reads[0][1], "$project")) == {"_id", "created_at", "rendered"}
+    assert reads[1][1][0]["$match"] == {"_id": {"$in": (unrendered_id,)}}
+    response.render()
+    results = json.loads(response.content)["results"]
+    assert results[0] == {"id": str(rendered_id), "number": "1002", "status": "SHIPPED"}
+    assert (results[1]["id"], results[1]["number"], results[1]["total"]) == (
+        str(unrendered_id),
+        "1001",
+        "5.00",
+    )

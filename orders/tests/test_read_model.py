@@ -1,10 +1,10 @@
-"""The order read model (``Order.details``) always equals what the lines and history tables say.
+"""The order read model (``Order.details``, ``Order.rendered``) always equals what the tables say.
 
 Every path that writes an order or moves its status is checked against a rendering
 of the tables (``orders.selectors.order_details_attach``, the reads the API made
 before the read model existed), through HTTP where there is a route and through
-the services otherwise; orders written before the field existed (details null)
-render the same from the tables, and the migration fills them in.
+the services otherwise, and its rendering against the order's row; orders written
+before the fields existed (null) render the same, and the migrations fill them in.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 from decimal import Decimal
 
+import orjson
 import pytest
 from django.apps import apps
 from django.db import connection
@@ -23,7 +24,7 @@ from catalog.tests.factories import ProductFactory
 from conftest import bearer_client
 from orders import selectors, services
 from orders.models import Actor, Order, OrderStatus
-from orders.representation import details_render
+from orders.representation import details_render, order_fragment, order_render
 from orders.tests.factories import SHIPPING_ADDRESS, OrderFactory
 from shop.services import account_close
 
@@ -40,10 +41,14 @@ def details_from_tables(order: Order) -> dict:
 
 
 def assert_read_model_current(order: Order) -> None:
-    """The stored details equal the tables' rendering (and are there at all)."""
-    stored = Order.objects.get(pk=order.pk).details
-    assert stored is not None
-    assert stored == details_from_tables(order)
+    """The stored details equal the tables' rendering, the stored rendering the row's (both there)."""
+    stored = Order.objects.get(pk=order.pk)
+    assert stored.details is not None
+    assert stored.details == details_from_tables(order)
+    assert stored.rendered is not None
+    assert order_fragment(pk=stored.pk, rendered=stored.rendered).content == orjson.dumps(
+        order_render(stored)
+    )
 
 
 def test_placing_an_order_over_http_writes_its_details_and_reads_nothing_back(customer_client):
@@ -119,10 +124,41 @@ def test_a_refused_move_leaves_the_details_as_they_were(staff_user):
     assert Order.objects.get(pk=order.pk).details == before
 
 
+def test_a_customers_list_shows_each_order_as_its_detail_does(user):
+    shipped, cancelled, placed = (
+        OrderFactory(customer=user),
+        OrderFactory(customer=user),
+        OrderFactory(customer=user),
+    )
+    services.order_set_status(order=shipped, to_status=OrderStatus.SHIPPED, by=Actor.STAFF)
+    services.order_cancel(order=cancelled, by=Actor.CUSTOMER, by_user=user)
+    client = bearer_client(user)
+    listed = client.get(ORDERS).json()["results"]
+    assert [order["id"] for order in listed] == [str(placed.pk), str(cancelled.pk), str(shipped.pk)]
+    assert listed == [client.get(f"{ORDERS}{order['id']}/").json() for order in listed]
+    assert [order["status"] for order in listed] == [
+        OrderStatus.IN_PROGRESS,
+        OrderStatus.CANCELLED,
+        OrderStatus.SHIPPED,
+    ]
+
+
+def test_the_list_as_html_and_indented_json_decodes_the_renderings(user):
+    order = OrderFactory(customer=user)
+    client = bearer_client(user)
+    compact = client.get(ORDERS).json()
+    indented = client.get(ORDERS, HTTP_ACCEPT="application/json; indent=4")
+    assert b'\n    "results": [\n        {\n            "id": ' in indented.content
+    assert indented.json() == compact
+    page = client.get(ORDERS, HTTP_ACCEPT="text/html")
+    assert page.status_code == 200
+    assert f"&quot;number&quot;: &quot;{order.number}&quot;" in page.content.decode()
+
+
 def test_an_order_without_details_renders_from_the_tables_and_gets_them_with_its_next_move(staff_client):
     order = OrderFactory()
     expected = staff_client.get(f"{ORDERS}{order.pk}/").json()
-    Order.objects.filter(pk=order.pk).update(details=None)
+    Order.objects.filter(pk=order.pk).update(details=None, rendered=None)
     assert staff_client.get(f"{ORDERS}{order.pk}/").json() == expected
 
     response = staff_client.post(f"{ORDERS}{order.pk}/status/", {"status": "SHIPPED"}, format="json")
@@ -147,3 +183,18 @@ def test_the_migration_fills_in_the_details_of_existing_orders():
     finally:
         migration.BATCH = 500
     assert {order.pk: Order.objects.get(pk=order.pk).details for order in orders} == expected
+
+
+def test_the_migration_renders_existing_orders_with_details():
+    orders = [OrderFactory(), OrderFactory(status=OrderStatus.SHIPPED), OrderFactory()]
+    expected = {order.pk: Order.objects.get(pk=order.pk).rendered for order in orders}
+    Order.objects.update(rendered=None)
+    Order.objects.filter(pk=orders[2].pk).update(details=None)  # before 0007 ran: left for the fallback
+    migration = importlib.import_module("orders.migrations.0008_order_rendered")
+    migration.BATCH = 1  # more than one batch
+    try:
+        migration.render_existing_orders(apps, None)
+    finally:
+        migration.BATCH = 500
+    rendered = {order.pk: Order.objects.get(pk=order.pk).rendered for order in orders}
+    assert rendered == {**expected, orders[2].pk: None}

@@ -16,7 +16,8 @@ from bench.peer.views import OrderSerializer as DRFOrderSerializer
 from catalog.tests.factories import ProductFactory
 from orders import selectors
 from orders.models import Actor, Order, OrderStatus
-from orders.serializers import OrderSerializer
+from orders.representation import ADDRESS_FIELDS
+from orders.serializers import OrderSerializer, ShippingAddressSerializer
 from orders.services import order_cancel
 from orders.tests.factories import SHIPPING_ADDRESS, OrderFactory
 from shop.api.serializers import money, timestamp
@@ -66,3 +67,7 @@ def test_money_has_two_places_like_drf(amount):
 )
 def test_timestamps_are_utc_with_z_like_drf(moment):
     assert timestamp(moment) == serializers.DateTimeField().to_representation(moment)
+
+
+def test_the_read_model_renders_the_address_fields_the_schema_declares():
+    assert tuple(ShippingAddressSerializer._declared_fields) == ADDRESS_FIELDS

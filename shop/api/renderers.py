@@ -6,8 +6,10 @@ lists, strings, numbers, booleans, None, and their subclasses such as DRF's
 ``ReturnDict`` and ``ErrorDetail``). Anything else (an indent asked for in the
 ``Accept`` header, a type orjson does not know, an integer beyond 64 bits) goes to
 DRF's own ``json.dumps``, so the output is byte for byte what DRF would send; a test
-compares the two. orjson cost a tenth of ``json.dumps`` with DRF's encoder on the
-order list's pages (BENCHMARKS.md).
+compares the two. JSON rendered ahead of time (:class:`EmbeddedJSON`, the customer's
+order list) is written out undecoded by orjson, and decoded for every other encoding.
+orjson cost a tenth of ``json.dumps`` with DRF's encoder on the order list's pages
+(BENCHMARKS.md).
 
 The browsable API:
 
@@ -25,6 +27,7 @@ import json
 
 import orjson
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.utils import encoders
 
 # What DRF escapes after json.dumps, so that JSON is also a strict JavaScript subset.
 LINE_SEPARATOR, PARAGRAPH_SEPARATOR = "\u2028".encode(), "\u2029".encode()
@@ -34,12 +37,48 @@ LINE_SEPARATOR, PARAGRAPH_SEPARATOR = "\u2028".encode(), "\u2029".encode()
 PASSTHROUGH = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
-def _not_plain_json(value):
+class EmbeddedJSON:
+    """JSON text to put in a response as it is, such as an order rendered when it was written.
+
+    :class:`ShopJSONRenderer` writes it out undecoded (``orjson.Fragment``); every
+    other encoding (an indent, the browsable API) decodes it, through :class:`ShopJSONEncoder`.
+    The text must be compact JSON as orjson writes it (``orjson.dumps``).
+    """
+
+    __slots__ = ("content",)
+
+    def __init__(self, content: bytes):
+        self.content = content
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, EmbeddedJSON) and other.content == self.content
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"EmbeddedJSON({self.content!r})"
+
+
+def _embedded_or_not_plain_json(value):
+    if type(value) is EmbeddedJSON:
+        return orjson.Fragment(value.content)
     raise TypeError(type(value).__name__)
+
+
+class ShopJSONEncoder(encoders.JSONEncoder):
+    """DRF's JSON encoder, which decodes :class:`EmbeddedJSON` to encode its values."""
+
+    def default(self, obj):
+        """Return the values of embedded JSON; anything else as DRF's encoder does."""
+        if isinstance(obj, EmbeddedJSON):
+            return orjson.loads(obj.content)
+        return super().default(obj)
 
 
 class ShopJSONRenderer(JSONRenderer):
     """DRF's JSON renderer, encoding through orjson when the result is the same bytes."""
+
+    encoder_class = ShopJSONEncoder
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         """Return ``data`` as compact JSON bytes, as ``JSONRenderer`` would."""
@@ -52,7 +91,7 @@ class ShopJSONRenderer(JSONRenderer):
         )
         if fast:
             try:
-                content = orjson.dumps(data, default=_not_plain_json, option=PASSTHROUGH)
+                content = orjson.dumps(data, default=_embedded_or_not_plain_json, option=PASSTHROUGH)
             except TypeError:
                 pass  # a type orjson does not encode as DRF would, or an int beyond 64 bits
             else:

@@ -5,13 +5,14 @@ import uuid
 from collections import OrderedDict
 from decimal import Decimal
 
+import orjson
 import pytest
 from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.renderers import JSONRenderer
 from rest_framework.utils.serializer_helpers import ReturnDict, ReturnList
 
-from shop.api.renderers import ShopJSONRenderer
+from shop.api.renderers import EmbeddedJSON, ShopJSONRenderer
 
 VALUES = [
     {"count": 3, "next": None, "previous": "http://testserver/api/v1/products/?page=2", "results": []},
@@ -46,3 +47,20 @@ def test_nothing_renders_as_nothing():
 
 def test_the_browsable_api_indents_as_before():
     assert ShopJSONRenderer().render({"a": 1}, None, {"indent": 4}) == b'{\n    "a": 1\n}'
+
+
+EMBEDDED = {"number": "1001", "note": "Zoë, line\u2028separator", "items": [{"quantity": 2}]}
+
+
+@pytest.mark.parametrize("media_type", [None, "application/json", "application/json; indent=4"])
+def test_embedded_json_gives_the_bytes_of_its_values(media_type):
+    """Text rendered ahead of time (the customer's order list) is written out as its values would be."""
+    page = {"next": None, "results": [EmbeddedJSON(orjson.dumps(EMBEDDED)), {"plain": 1}]}
+    expected = JSONRenderer().render({"next": None, "results": [EMBEDDED, {"plain": 1}]}, media_type, {})
+    assert ShopJSONRenderer().render(page, media_type, {}) == expected
+
+
+def test_embedded_json_beside_a_value_only_drf_encodes_is_decoded():
+    page = {"money": Decimal("1.50"), "results": [EmbeddedJSON(orjson.dumps(EMBEDDED))]}
+    expected = JSONRenderer().render({"money": Decimal("1.50"), "results": [EMBEDDED]}, None, {})
+    assert ShopJSONRenderer().render(page, None, {}) == expected
