@@ -6,7 +6,10 @@ row of :class:`~notifications.models.OutboxEmail`, written in the same transacti
 the change, so it commits with it or rolls back with it. Delivery happens after:
 
 * right after the operation succeeded, in the same process, best effort
-  (``shop.transactions.after_success``; off with ``OUTBOX_DELIVER_ON_COMMIT``);
+  (``shop.transactions.after_success``; off with ``OUTBOX_DELIVER_ON_COMMIT``): the
+  row is then written already claimed by this process (sending, its lease running),
+  so the delivery needs no claim of its own (one write fewer per email) and no
+  worker takes the row before its lease ends;
 * and by the worker, ``manage.py deliver_outbox --loop`` (:func:`outbox_deliver`),
   which takes every due row, including the ones whose in-process attempt failed or
   never happened (the process died after the commit).
@@ -105,17 +108,22 @@ def email_enqueue(*, kind: str, to_email: str, context: dict) -> OutboxEmail:
     validate_email(to_email)
     rendered = email_render(kind=kind, context=context)
     now = timezone.now()
+    lease_end = to_milliseconds(now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS))
     held = transactions.in_operation_without_transaction()
+    # Delivered by this process once the operation has succeeded: written claimed by it,
+    # unless there is no transaction (the row is visible at once: see _deliver_after_success).
+    claimed = settings.OUTBOX_DELIVER_ON_COMMIT and not held
     email = OutboxEmail.objects.create(
         kind=kind,
         to_email=to_email,
         subject=rendered.subject,
         body_text=rendered.body_text,
         body_html=rendered.body_html,
-        status=EmailStatus.PENDING,
+        status=EmailStatus.SENDING if claimed else EmailStatus.PENDING,
+        locked_until=lease_end if claimed else None,
         # Without a transaction the row is visible at once: no worker may take it before
         # the operation has had time to finish (or fail and delete it).
-        next_attempt_at=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS) if held else now,
+        next_attempt_at=lease_end if claimed or held else now,
         created_at=now,
         message_id=message_id_new(),
     )
@@ -206,14 +214,21 @@ def outbox_deliver(
 
 
 def _deliver_after_success(email: OutboxEmail) -> None:
-    """Try one email just enqueued, after its operation succeeded; a failure is left to the worker."""
+    """Try one email just enqueued, after its operation succeeded; a failure is left to the worker.
+
+    A row written claimed (:func:`email_enqueue`) is sent under the lease it was written
+    with, unless that has ended (a very long operation: a worker may hold it now). A row
+    written held (no transaction) is claimed first: not due yet, but its operation has
+    now succeeded.
+    """
     try:
         report = DeliveryReport()
         now = timezone.now()
-        # Not due yet if it was held (no transaction), but its operation has now succeeded;
-        # untouched since (_claim adds attempts=0), or a worker has taken it meanwhile.
-        condition = Q(status=EmailStatus.PENDING)
-        lease = _claim(email, now=now, condition=condition, report=report)
+        if email.status == EmailStatus.SENDING:
+            lease = email.locked_until if email.locked_until > now else None
+        else:
+            # Untouched since (_claim adds attempts=0), or a worker has taken it meanwhile.
+            lease = _claim(email, now=now, condition=Q(status=EmailStatus.PENDING), report=report)
         if lease is not None:
             timeout = min(settings.EMAIL_TIMEOUT or IN_PROCESS_TIMEOUT_SECONDS, IN_PROCESS_TIMEOUT_SECONDS)
             with _MailConnection(timeout=timeout) as connection:

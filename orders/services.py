@@ -184,17 +184,25 @@ def order_create(
             body={name: value for name, value in body.items() if value not in (None, "")}
         )
 
+    # The catalog is read before the operation, outside its transaction (on SQLite, outside
+    # the only write lock, which other orders wait for); the reservation checks again that
+    # every product is active, so an order never takes one deactivated meanwhile.
+    refused = None
+    try:
+        lines, total = _lines_priced(items)
+    except InvalidInput as exc:
+        if idempotency_key is None:
+            raise
+        refused = exc  # A replay answers with the first order even if its products changed since.
+
     def place() -> Order:
         record = None
         if idempotency_key is not None:
-            # Before validation: a replay answers with the first order even if its products changed since.
             record, replay = _idempotency_claim(user=customer, key=idempotency_key, fingerprint=fingerprint)
             if replay is not None:
                 return replay
-        lines = _lines_validate(items)
-        total = sum((line.line_total for line in lines), Decimal("0.00"))
-        if total > MAX_AMOUNT:
-            raise InvalidInput("The order total is too large; order fewer units.", field=ITEMS_FIELD)
+        if refused is not None:
+            raise refused
         order = _order_write(customer=customer, lines=lines, total=total, shipping_address=address, note=note)
         if record is not None:
             IdempotencyRecord.objects.filter(pk=record.pk).update(order=order)
@@ -352,6 +360,15 @@ def _order_erase(*, order: Order) -> None:
     OrderLine.objects.filter(order_id=order.pk).delete()
     Order.objects.filter(pk=order.pk).delete()
     customer_orders_version_bump(customer_id=order.customer_id)
+
+
+def _lines_priced(items) -> tuple[list[_Line], Decimal]:
+    """Return the validated lines of ``items`` and their total, or raise InvalidInput on items."""
+    lines = _lines_validate(items)
+    total = sum((line.line_total for line in lines), Decimal("0.00"))
+    if total > MAX_AMOUNT:
+        raise InvalidInput("The order total is too large; order fewer units.", field=ITEMS_FIELD)
+    return lines, total
 
 
 def _lines_validate(items) -> list[_Line]:

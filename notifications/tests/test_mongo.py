@@ -75,23 +75,19 @@ def writes_of(recorder) -> list[tuple[str, str]]:
 def test_enqueue_is_one_insert_in_the_transaction_and_delivery_follows_the_commit():
     with record_commands() as recorder:
         email = transactions.run(password_reset_email)
-    insert, claim, sent = recorder.writes
+    insert, sent = recorder.writes
     assert (insert.collection, insert.method) == (COLLECTION, "insert_many")
     assert insert.in_transaction and insert.session is recorder.sessions[0]
     document = insert.args[0][0]
-    assert document["status"] == "pending" and document["message_id"] == email.message_id
+    # Written claimed by this process (its lease running): the delivery needs no claim.
+    assert document["status"] == "sending" and document["message_id"] == email.message_id
+    assert document["locked_until"] is not None and document["locked_until"] == document["next_attempt_at"]
     assert recorder.events() == ["start_transaction", "commit_transaction", "end_session"]
-    # The in-process attempt ran after the commit, outside the transaction.
-    assert (claim.method, claim.session, sent.method, sent.session) == (
-        "update_many",
-        None,
-        "update_many",
-        None,
+    # The in-process attempt ran after the commit, outside the transaction, under that lease.
+    assert (sent.method, sent.session) == ("update_many", None)
+    assert sorted(map(describe, conjuncts(sent.args[0]))) == sorted(
+        map(describe, [{"_id": email.pk}, {"status": "sending"}, {"locked_until": document["locked_until"]}])
     )
-    assert sorted(map(describe, conjuncts(claim.args[0]))) == sorted(
-        map(describe, [{"_id": email.pk}, {"attempts": 0}, {"status": "pending"}])
-    )
-    assert '"status": "sending"' in describe(sent.args[0])
     assert len(mail.outbox) == 1
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.db import connections
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from notifications import services
@@ -26,17 +28,25 @@ def only_row() -> OutboxEmail:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_enqueued_email_is_pending_until_the_commit_then_sent_in_process():
+def test_an_enqueued_email_is_claimed_by_its_process_until_the_commit_then_sent_in_process():
     seen_inside = []
 
     def operation():
         email = password_reset_email()
-        seen_inside.append((OutboxEmail.objects.get(pk=email.pk).status, len(mail.outbox)))
+        row = OutboxEmail.objects.get(pk=email.pk)
+        seen_inside.append(
+            (row.status, row.attempts, row.locked_until == row.next_attempt_at, len(mail.outbox))
+        )
         return email
 
-    email = transactions.run(operation)
+    with CaptureQueriesContext(connection) as queries:
+        email = transactions.run(operation)
 
-    assert seen_inside == [(EmailStatus.PENDING, 0)]
+    # Written sending, its lease running (no worker takes it); nothing sent before the commit.
+    assert seen_inside == [(EmailStatus.SENDING, 0, True, 0)]
+    # After the commit one write: marked sent (the row needs no claim of its own).
+    after_commit = [q["sql"] for q in queries[[q["sql"] for q in queries].index("COMMIT") + 1 :]]
+    assert [sql.split()[0] for sql in after_commit] == ["UPDATE"]
     row = only_row()
     assert row.status == EmailStatus.SENT and row.sent_at is not None and row.locked_until is None
     (message,) = mail.outbox
@@ -48,6 +58,25 @@ def test_an_enqueued_email_is_pending_until_the_commit_then_sent_in_process():
     ((html, mimetype),) = message.alternatives
     assert mimetype == "text/html"
     assert 'href="https://shop.example.com/reset?uid=1&amp;token=t"' in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_operation_that_outlasts_the_lease_leaves_its_email_to_the_worker(settings):
+    """Past the lease it was written with, a worker may hold the row: the process does not send it."""
+    settings.OUTBOX_LEASE_SECONDS = 1
+
+    def operation():
+        email = password_reset_email()
+        time.sleep(1.1)
+        return email
+
+    transactions.run(operation)
+    assert not mail.outbox
+    row = only_row()
+    assert (row.status, row.attempts) == (EmailStatus.SENDING, 0)
+    # Due for the worker now: it counts the unfinished attempt, and sends.
+    report = services.outbox_deliver()
+    assert (report.sent, len(mail.outbox)) == (1, 1)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -143,7 +143,10 @@ def test_order_creation_is_one_transaction_with_majority_and_snapshot():
     assert isinstance(order, Order)
     assert kinds(recorder.writes) == CREATION_WRITES
     (session,) = recorder.sessions
-    assert all(command.session is session and command.in_transaction for command in recorder.log)
+    # The catalog is read first, outside the transaction; everything after runs in it.
+    catalog_read, *operation = recorder.log
+    assert catalog_read.collection == "catalog_product" and catalog_read.session is None
+    assert all(command.session is session and command.in_transaction for command in operation)
     assert recorder.events() == ["start_transaction", "commit_transaction", "end_session"]
     options = recorder.transaction_events[0][2]
     assert options["read_concern"].level == "snapshot"
@@ -387,7 +390,7 @@ def test_readyz_names_the_mode_learned_from_the_server(topology, label):
 
 
 def test_a_standalone_server_is_not_ready_in_production_and_names_the_setting():
-    with record_commands(topology="standalone"):
+    with record_commands([ACTIVE_PRODUCTS], topology="standalone"):
         response = APIClient().get("/readyz")
         order = APIClient()
         order.force_authenticate(customer())

@@ -7,6 +7,7 @@ import pytest
 from accounts.tests.factories import UserFactory
 from catalog.models import Product
 from catalog.tests.factories import ProductFactory
+from orders import services
 from orders.errors import InsufficientStock, InvalidTransition
 from orders.models import Actor, Order, OrderLine, OrderStatus, OrderStatusChange
 from orders.services import (
@@ -151,6 +152,23 @@ def test_order_create_refuses_an_inactive_product_and_reserves_nothing(user):
     with pytest.raises(InvalidInput, match="inactive"):
         order_create(customer=user, items=[item(active, 1), item(inactive, 1)])
     assert (stock_of(active), stock_of(inactive)) == (5, 5)
+
+
+def test_a_product_deactivated_after_the_catalog_read_is_not_ordered(user, monkeypatch):
+    """The lines are read before the operation; the reservation checks again that the product is active."""
+    kept, withdrawn = ProductFactory(stock=5), ProductFactory(stock=5)
+    reserve = services.stock_reserve_all
+
+    def deactivated_meanwhile(**kwargs):
+        Product.objects.filter(pk=withdrawn.pk).update(is_active=False)  # staff, between the two
+        return reserve(**kwargs)
+
+    monkeypatch.setattr(services, "stock_reserve_all", deactivated_meanwhile)
+    with pytest.raises(InsufficientStock) as caught:
+        order_create(customer=user, items=[item(kept, 1), item(withdrawn, 1)])
+    assert caught.value.products == [str(withdrawn.pk)]
+    assert (stock_of(kept), stock_of(withdrawn)) == (5, 5)
+    assert not Order.objects.exists()
 
 
 def test_order_create_names_every_short_product_and_reserves_nothing(user):
