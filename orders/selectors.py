@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import orjson
 from django.db.models import QuerySet
 
 from accounts.models import User, normalize_email_address
@@ -61,8 +62,8 @@ def order_details_load(*, orders: list[Order]) -> list[Order]:
     return orders
 
 
-# What a page of a customer's orders is read from: the cursor's position and the rendering.
-ORDER_PAGE_COLUMNS = ("id", "created_at", "rendered")
+# What a page of orders is read from: the cursor's position, the customer and the rendering.
+ORDER_PAGE_COLUMNS = ("id", "created_at", "customer_id", "rendered")
 
 
 def order_page_rows(orders: QuerySet[Order]) -> QuerySet:
@@ -70,12 +71,14 @@ def order_page_rows(orders: QuerySet[Order]) -> QuerySet:
     return orders.values(*ORDER_PAGE_COLUMNS)
 
 
-def order_page_render(*, rows: list[dict]) -> list:
-    """Return the customer's representation of each row of :func:`order_page_rows`, in order.
+def order_page_render(*, rows: list[dict], with_customer_email: bool = False) -> list:
+    """Return the representation of each order of ``rows`` (of :func:`order_page_rows`), in order.
 
-    An order's ``rendered`` text is embedded as it is (``orders.representation.order_fragment``);
-    orders without it (written before it existed) are read in full and rendered, with
-    one query for all of them. An order deleted between the two reads is left out.
+    For the customer, an order's ``rendered`` text is embedded as it is
+    (``orders.representation.order_fragment``); ``with_customer_email`` (staff) decodes
+    it and adds ``customer_email`` (one query for the page). Orders without a rendering
+    (written before it existed) are read in full and rendered, with one query for all of
+    them. An order deleted between the two reads is left out.
     """
     missing = [row["id"] for row in rows if row["rendered"] is None]
     unrendered = {}
@@ -83,12 +86,22 @@ def order_page_render(*, rows: list[dict]) -> list:
         unrendered = {
             order.pk: order for order in order_details_load(orders=list(Order.objects.filter(pk__in=missing)))
         }
+    emails = (
+        _customer_emails(customer_ids={row["customer_id"] for row in rows}) if with_customer_email else {}
+    )
     page = []
     for row in rows:
         if row["rendered"] is not None:
-            page.append(order_fragment(pk=row["id"], rendered=row["rendered"]))
+            order = order_fragment(pk=row["id"], rendered=row["rendered"])
+            if with_customer_email:
+                order = {"id": str(row["id"]), **orjson.loads(row["rendered"])}
         elif row["id"] in unrendered:
-            page.append(order_render(unrendered[row["id"]]))
+            order = order_render(unrendered[row["id"]])
+        else:
+            continue
+        if with_customer_email:
+            order["customer_email"] = emails.get(row["customer_id"])
+        page.append(order)
     return page
 
 
@@ -98,13 +111,19 @@ def order_customer_emails_attach(*, orders: list[Order]) -> list[Order]:
     For staff's views of orders. One query (``_id`` ``$in`` on MongoDB, no join) for
     any number of orders. Return ``orders``.
     """
-    customer_ids = {order.customer_id for order in orders if order.customer_id is not None}
-    # No ORDER BY (the model orders by email): a plain $in on _id, which its index serves.
-    rows = User.objects.filter(pk__in=customer_ids).order_by().values_list("pk", "email")
-    emails = dict(rows) if customer_ids else {}
+    emails = _customer_emails(customer_ids={order.customer_id for order in orders})
     for order in orders:
         order.customer_email = emails.get(order.customer_id)
     return orders
+
+
+def _customer_emails(*, customer_ids: set) -> dict:
+    """Return ``{customer id: email}`` for the customers of ``customer_ids`` (None ignored): one query."""
+    customer_ids = {pk for pk in customer_ids if pk is not None}
+    if not customer_ids:
+        return {}
+    # No ORDER BY (the model orders by email): a plain $in on _id, which its index serves.
+    return dict(User.objects.filter(pk__in=customer_ids).order_by().values_list("pk", "email"))
 
 
 def order_status_parse(*, status: str | None) -> str | None:

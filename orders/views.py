@@ -21,6 +21,7 @@ from orders.serializers import (
     OrderCreateInputSerializer,
     OrderSerializer,
     OrderStatusInputSerializer,
+    order_links,
 )
 from shop.api.pagination import ShopCursorPagination
 from shop.api.serializers import EmptyInputSerializer, validated_input
@@ -71,14 +72,14 @@ class OrderViewSet(ShopViewSet):
             status=request.query_params.get("status"),
             customer_email=request.query_params.get("customer"),
         )
-        if request.user.is_staff:
-            page = selectors.order_details_load(orders=self.paginate_queryset(orders))
-            results = self.render(page, many=True)
-        else:
-            # The orders as rendered when written, embedded undecoded (orders.representation).
-            results = selectors.order_page_render(
-                rows=self.paginate_queryset(selectors.order_page_rows(orders))
-            )
+        # The orders as rendered when written (orders.representation): embedded undecoded
+        # for the customer; staff also get the customer's email and the links.
+        staff = request.user.is_staff
+        rows = self.paginate_queryset(selectors.order_page_rows(orders))
+        results = selectors.order_page_render(rows=rows, with_customer_email=staff)
+        if staff:
+            for order in results:
+                order["links"] = order_links(order_id=order["id"], request=request)
         response = self.get_paginated_response(results)
         if cache_key:
             page_cache.order_page_store_when_rendered(response, cache_key)

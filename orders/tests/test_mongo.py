@@ -449,7 +449,7 @@ def test_customer_list_embeds_renderings_and_reads_orders_without_one_by_id():
         response = ORDER_LIST(list_request(customer()))
     assert response.status_code == 200
     assert [collection for collection, _ in reads] == ["orders_order", "orders_order"]
-    assert set(stage(reads[0][1], "$project")) == {"_id", "created_at", "rendered"}
+    assert set(stage(reads[0][1], "$project")) == {"_id", "created_at", "customer_id", "rendered"}
     assert reads[1][1][0]["$match"] == {"_id": {"$in": (unrendered_id,)}}
     response.render()
     results = json.loads(response.content)["results"]

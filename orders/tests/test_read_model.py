@@ -143,6 +143,19 @@ def test_a_customers_list_shows_each_order_as_its_detail_does(user):
     ]
 
 
+def test_the_staff_list_shows_each_order_as_its_staff_detail_does(staff_client):
+    kept, closed = UserFactory(), UserFactory()
+    shipped = OrderFactory(customer=kept)
+    services.order_set_status(order=shipped, to_status=OrderStatus.SHIPPED, by=Actor.STAFF)
+    OrderFactory(customer=closed)
+    account_close(user=closed)
+    listed = staff_client.get(ORDERS).json()["results"]
+    assert len(listed) == 2
+    assert listed == [staff_client.get(f"{ORDERS}{order['id']}/").json() for order in listed]
+    assert [order["customer_email"] for order in listed] == [None, kept.email]
+    assert listed[1]["links"]["self"] == f"http://testserver{ORDERS}{shipped.pk}/"
+
+
 def test_the_list_as_html_and_indented_json_decodes_the_renderings(user):
     order = OrderFactory(customer=user)
     client = bearer_client(user)

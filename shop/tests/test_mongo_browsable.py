@@ -124,6 +124,8 @@ def test_staff_order_lists_and_details_read_the_customers_emails_by_id():
         by_id(STAFF),
         Answer("orders_order", where=None, documents=(ORDER,)),
         Answer("orders_order", where={"_id": ORDER_ID}, documents=(ORDER,)),
+        # Not rendered yet (no Order.rendered): the list reads it in full.
+        Answer("orders_order", where={"_id": {"$in": (ORDER_ID,)}}, documents=(ORDER,)),
         Answer("accounts_user", where={"_id": {"$in": (CUSTOMER["_id"],)}}, documents=(CUSTOMER,)),
     ]
     client = bearer(STAFF)
