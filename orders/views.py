@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from catalog.selectors import product_for_examples
 from orders import page_cache, schema, selectors, services
 from orders.models import Actor, Order
+from orders.representation import order_fragment
 from orders.serializers import (
     OrderCreateInputSerializer,
     OrderSerializer,
@@ -138,11 +139,16 @@ class OrderViewSet(ShopViewSet):
         services.order_set_status(order=order, to_status=to_status, by=Actor.STAFF, by_user=request.user)
         return Response(self.render_current(order))
 
-    def render(self, orders, *, many: bool = False):
-        """Return the representation of ``orders`` (detailed by the selectors) for the caller."""
+    def render(self, order: Order):
+        """Return the representation of ``order`` (detailed by the selectors) for the caller.
+
+        A customer gets its rendering as written (``Order.rendered``), embedded undecoded.
+        """
+        if not self.request.user.is_staff and order.rendered is not None:
+            return order_fragment(pk=order.pk, rendered=order.rendered)
         if self.request.user.is_staff:
-            selectors.order_customer_emails_attach(orders=orders if many else [orders])
-        return OrderSerializer(orders, many=many, context=self.get_serializer_context()).data
+            selectors.order_customer_emails_attach(orders=[order])
+        return OrderSerializer(order, context=self.get_serializer_context()).data
 
     def render_current(self, order: Order):
         """Return the representation of ``order`` as it is now, read again after a change."""

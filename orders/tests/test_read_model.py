@@ -25,6 +25,7 @@ from conftest import bearer_client
 from orders import selectors, services
 from orders.models import Actor, Order, OrderStatus
 from orders.representation import details_render, order_fragment, order_render
+from orders.serializers import OrderSerializer
 from orders.tests.factories import SHIPPING_ADDRESS, OrderFactory
 from shop.services import account_close
 
@@ -124,7 +125,7 @@ def test_a_refused_move_leaves_the_details_as_they_were(staff_user):
     assert Order.objects.get(pk=order.pk).details == before
 
 
-def test_a_customers_list_shows_each_order_as_its_detail_does(user):
+def test_a_customers_list_and_details_show_each_order_as_its_row_renders(user):
     shipped, cancelled, placed = (
         OrderFactory(customer=user),
         OrderFactory(customer=user),
@@ -135,7 +136,10 @@ def test_a_customers_list_shows_each_order_as_its_detail_does(user):
     client = bearer_client(user)
     listed = client.get(ORDERS).json()["results"]
     assert [order["id"] for order in listed] == [str(placed.pk), str(cancelled.pk), str(shipped.pk)]
-    assert listed == [client.get(f"{ORDERS}{order['id']}/").json() for order in listed]
+    # Both embed Order.rendered: each equals the serializer's rendering of the row read afresh.
+    from_rows = [OrderSerializer(Order.objects.get(pk=order["id"])).data for order in listed]
+    assert listed == from_rows
+    assert [client.get(f"{ORDERS}{order['id']}/").json() for order in listed] == from_rows
     assert [order["status"] for order in listed] == [
         OrderStatus.IN_PROGRESS,
         OrderStatus.CANCELLED,
@@ -211,3 +215,11 @@ def test_the_migration_renders_existing_orders_with_details():
         migration.BATCH = 500
     rendered = {order.pk: Order.objects.get(pk=order.pk).rendered for order in orders}
     assert rendered == {**expected, orders[2].pk: None}
+
+
+def test_a_customers_detail_of_an_order_not_rendered_yet_is_the_same(user):
+    order = OrderFactory(customer=user)
+    client = bearer_client(user)
+    rendered = client.get(f"{ORDERS}{order.pk}/").content
+    Order.objects.filter(pk=order.pk).update(rendered=None)
+    assert client.get(f"{ORDERS}{order.pk}/").content == rendered
