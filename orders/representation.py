@@ -11,8 +11,9 @@ are missing (written before the field existed) is rendered from them
 
 ``Order.rendered`` keeps the whole order as its customer sees it (API.md), as
 compact JSON text without the ``id`` (:func:`order_rendered`), written in the same
-writes. The customer's order list embeds it as it is (:func:`order_fragment`), so a
-page neither decodes nor builds an order: its query reads three columns.
+writes. What a customer reads (the list, the detail, the answers to changes) embeds it
+as it is (:func:`order_fragment`), so a list page neither decodes nor builds an order:
+its query reads four columns; staff's pages decode it to add the customer's email.
 
 The formats are DRF's (``orders.serializers`` declares the fields; a test compares
 the renderings): money as ``"999.00"``, times in UTC with a ``Z``.

@@ -91,10 +91,10 @@ def order_page_render(*, rows: list[dict], with_customer_email: bool = False) ->
     )
     page = []
     for row in rows:
-        if row["rendered"] is not None:
+        if row["rendered"] is not None and with_customer_email:
+            order = {"id": str(row["id"]), **orjson.loads(row["rendered"])}
+        elif row["rendered"] is not None:
             order = order_fragment(pk=row["id"], rendered=row["rendered"])
-            if with_customer_email:
-                order = {"id": str(row["id"]), **orjson.loads(row["rendered"])}
         elif row["id"] in unrendered:
             order = order_render(unrendered[row["id"]])
         else:

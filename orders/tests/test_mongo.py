@@ -396,8 +396,7 @@ def test_admin_status_filter_compiles_to_a_plain_match():
 
 
 def test_a_status_move_writes_the_appended_details_in_the_same_conditional_update():
-    """Status and read model (details, rendering) change in one single-document update (atomic without
-    a transaction too)."""
+    """Status, details and rendering change in one single-document update (atomic without a transaction)."""
     created = {"from_status": None, "to_status": "IN_PROGRESS", "changed_at": "2026-01-01T00:00:00Z"}
     details = {"items": [{"product": OID, "quantity": 1}], "history": [{**created, "changed_by": "customer"}]}
     placed = timezone.now()
@@ -425,7 +424,7 @@ def test_a_status_move_writes_the_appended_details_in_the_same_conditional_updat
 
 
 def test_customer_list_embeds_renderings_and_reads_orders_without_one_by_id():
-    """The page reads three fields; an order not rendered yet is read in full with a plain $in."""
+    """The page reads four fields; an order not rendered yet is read in full with a plain $in."""
     rendered_id, unrendered_id = ObjectId(), ObjectId()
     created = datetime(2026, 12, 1, 12, 0)
     rendered = {"_id": rendered_id, "created_at": created, "rendered": '{"number":"1002","status":"SHIPPED"}'}
