@@ -41,6 +41,20 @@ def details_from_tables(order: Order) -> dict:
     return details_render(lines=fresh.item_rows, history=fresh.history_rows)
 
 
+def run_backfill(module: str, *, batch: int) -> None:
+    """Run the ``render_existing_orders`` of migration ``module`` on the models, ``batch`` orders at a time.
+
+    A batch smaller than the orders makes it take more than one.
+    """
+    migration = importlib.import_module(module)
+    default = migration.BATCH
+    migration.BATCH = batch
+    try:
+        migration.render_existing_orders(apps, None)
+    finally:
+        migration.BATCH = default
+
+
 def assert_read_model_current(order: Order) -> None:
     """The stored details equal the tables' rendering, the stored rendering the row's (both there)."""
     stored = Order.objects.get(pk=order.pk)
@@ -193,12 +207,7 @@ def test_the_migration_fills_in_the_details_of_existing_orders():
     ]
     expected = {order.pk: Order.objects.get(pk=order.pk).details for order in orders}
     Order.objects.update(details=None)
-    migration = importlib.import_module("orders.migrations.0007_order_details")
-    migration.BATCH = 2  # more than one batch
-    try:
-        migration.render_existing_orders(apps, None)
-    finally:
-        migration.BATCH = 500
+    run_backfill("orders.migrations.0007_order_details", batch=2)
     assert {order.pk: Order.objects.get(pk=order.pk).details for order in orders} == expected
 
 
@@ -207,12 +216,7 @@ def test_the_migration_renders_existing_orders_with_details():
     expected = {order.pk: Order.objects.get(pk=order.pk).rendered for order in orders}
     Order.objects.update(rendered=None)
     Order.objects.filter(pk=orders[2].pk).update(details=None)  # before 0007 ran: left for the fallback
-    migration = importlib.import_module("orders.migrations.0008_order_rendered")
-    migration.BATCH = 1  # more than one batch
-    try:
-        migration.render_existing_orders(apps, None)
-    finally:
-        migration.BATCH = 500
+    run_backfill("orders.migrations.0008_order_rendered", batch=1)
     rendered = {order.pk: Order.objects.get(pk=order.pk).rendered for order in orders}
     assert rendered == {**expected, orders[2].pk: None}
 
