@@ -53,8 +53,11 @@ class BusyWaitingCursor(base.SQLiteCursorWrapper):
     doubling up to 1 ms, until the connection's ``timeout`` has passed; then its
     "database is locked" error is raised as before. Inside a transaction a busy error
     is raised at once: the transaction already holds what it took, and its statements
-    cannot be retried alone. ``executemany`` outside a transaction commits row by row,
-    so it is not retried either: it runs under SQLite's own busy handler.
+    cannot be retried alone. So transactions must take the write lock when they begin
+    (``transaction_mode: IMMEDIATE``, as ``shop.config`` sets): a deferred one that
+    wrote after reading would not wait for another writer. ``executemany`` outside a
+    transaction commits row by row, so it is not retried either: it runs under SQLite's
+    own busy handler.
     """
 
     busy_timeout_seconds = 0.0
