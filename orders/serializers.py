@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
@@ -195,3 +198,21 @@ def order_links(*, order_id, request) -> dict[str, str]:
         "cancel": reverse("order-cancel", kwargs=kwargs, request=request),
         "status": reverse("order-status", kwargs=kwargs, request=request),
     }
+
+
+# What stands for the id while a page's link routes are reversed (no host or route holds it).
+ORDER_ID_STAND_IN = "~order~"
+
+
+def order_links_builder(*, request) -> Callable[[Any], dict[str, str]]:
+    """Return ``links(order_id)``, which gives what :func:`order_links` gives, each route reversed once.
+
+    For a page of orders: a reverse costs about 50 us, three per order. The ids (digits,
+    or an ObjectId's hex) go into a URL as they are, as ``reverse`` would put them.
+    """
+    templates = order_links(order_id=ORDER_ID_STAND_IN, request=request)
+
+    def links(order_id) -> dict[str, str]:
+        return {name: url.replace(ORDER_ID_STAND_IN, str(order_id)) for name, url in templates.items()}
+
+    return links

@@ -22,7 +22,7 @@ from orders.serializers import (
     OrderCreateInputSerializer,
     OrderSerializer,
     OrderStatusInputSerializer,
-    order_links,
+    order_links_builder,
 )
 from shop.api.pagination import ShopCursorPagination
 from shop.api.serializers import EmptyInputSerializer, validated_input
@@ -79,8 +79,9 @@ class OrderViewSet(ShopViewSet):
         rows = self.paginate_queryset(selectors.order_page_rows(orders))
         results = selectors.order_page_render(rows=rows, with_customer_email=staff)
         if staff:
+            links = order_links_builder(request=request)
             for order in results:
-                order["links"] = order_links(order_id=order["id"], request=request)
+                order["links"] = links(order["id"])
         response = self.get_paginated_response(results)
         if cache_key:
             page_cache.order_page_store_when_rendered(response, cache_key)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from django.test import RequestFactory
 from rest_framework import serializers
 
 # The straightforward ModelSerializer the fast path replaces is the bench's textbook peer:
@@ -17,7 +18,7 @@ from catalog.tests.factories import ProductFactory
 from orders import selectors
 from orders.models import Actor, Order, OrderStatus
 from orders.representation import ADDRESS_FIELDS
-from orders.serializers import OrderSerializer, ShippingAddressSerializer
+from orders.serializers import OrderSerializer, ShippingAddressSerializer, order_links, order_links_builder
 from orders.services import order_cancel
 from orders.tests.factories import SHIPPING_ADDRESS, OrderFactory
 from shop.api.serializers import money, timestamp
@@ -71,3 +72,12 @@ def test_timestamps_are_utc_with_z_like_drf(moment):
 
 def test_the_read_model_renders_the_address_fields_the_schema_declares():
     assert tuple(ShippingAddressSerializer._declared_fields) == ADDRESS_FIELDS
+
+
+@pytest.mark.parametrize("order_id", [17, "65277a812b73bb530ad77307"])
+def test_a_pages_links_are_those_reversed_for_each_order(settings, order_id):
+    settings.ALLOWED_HOSTS = ["shop.example.com"]
+    request = RequestFactory().get("/api/v1/orders/", HTTP_HOST="shop.example.com")
+    links = order_links_builder(request=request)
+    assert links(order_id) == order_links(order_id=order_id, request=request)
+    assert links(order_id)["cancel"] == f"http://shop.example.com/api/v1/orders/{order_id}/cancel/"
