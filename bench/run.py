@@ -563,14 +563,19 @@ def first_page_checked(server: Server, token: str) -> dict:
     return first_page_check(check_once(server.base_url + ORDERS, token=token))
 
 
-def measure_shop(*, server: Server, uncached: Server, peer: Server, load: Load) -> tuple[list[dict], dict]:
+def measure_shop(
+    *, server: Server, uncached: Server, peer: Server, peer_writer: Server, load: Load
+) -> tuple[list[dict], dict]:
     """Measure the shop's endpoints on ``server``; return measurements and fixtures used.
 
     The product and order lists are measured twice: as deployed (``server``: pages
     come from ``catalog.page_cache`` and ``orders.page_cache`` until what they show
     changes) and on ``uncached`` (the same data with both page caches off: every
     request reads the database). The order list also on ``peer``, the same page
-    written the textbook DRF way (``bench.peer``), over the same database.
+    written the textbook DRF way (``bench.peer``), over the same database; order
+    placement also on ``peer_writer``, the textbook peer over a copy of that database
+    (its orders have no stored rendering, so they must not reach the staff lists the
+    growth rows read).
     """
     base = server.base_url
     reader = login(base, BENCH_CUSTOMER_EMAIL)
@@ -660,6 +665,13 @@ def measure_shop(*, server: Server, uncached: Server, peer: Server, load: Load) 
     }
     label = "POST /api/v1/orders/ (1-3 random lines)"
     results.append(load.measure(server=server, name="order_create", label=label, path=ORDERS, env=writing))
+    placed = check_once(peer_writer.base_url + ORDERS, method="POST", token=writer, body=one_line)
+    if [line["product"] for line in placed["items"]] != [bench_products[0]["id"]]:
+        raise RuntimeError("the textbook peer must place the order it was sent")
+    label = "POST /api/v1/orders/ (textbook DRF peer: nested serializers, atomic, send_mail on commit)"
+    results.append(
+        load.measure(server=peer_writer, name="order_create_peer", label=label, path=ORDERS, env=writing)
+    )
     # The product rows above run while nothing commits, so every answer is given again
     # (catalog.middleware); here one client places orders all along, and every commit
     # sends the next request of each worker through the catalog version and stock reads.
@@ -944,6 +956,8 @@ def run(args: argparse.Namespace) -> dict:
         large = workdir / "large.sqlite3"
         small = workdir / "small.sqlite3"
         shutil.copyfile(large_cached, large)
+        peer_orders = workdir / "peer-orders.sqlite3"
+        shutil.copyfile(large_cached, peer_orders)
         shutil.copyfile(small_cached, small)
         catalogs = {kind: workdir / f"catalog-{kind}.sqlite3" for kind in catalog_cached}
         for kind, path in catalogs.items():
@@ -973,9 +987,10 @@ def run(args: argparse.Namespace) -> dict:
             shop_server("shop-uncached", large, page_caches=False) as uncached_server,
             shop_server("shop-small-uncached", small, page_caches=False) as small_server,
             shop_server("peer", large, app="bench.peer.wsgi:application") as peer_server,
+            shop_server("peer-orders", peer_orders, app="bench.peer.wsgi:application") as peer_writer,
         ):
             shop_results, fixtures = measure_shop(
-                server=server, uncached=uncached_server, peer=peer_server, load=load
+                server=server, uncached=uncached_server, peer=peer_server, peer_writer=peer_writer, load=load
             )
             measurements.extend(shop_results)
             # The floor again once the rows with a target are done: their ratios are
@@ -1065,7 +1080,26 @@ def run(args: argparse.Namespace) -> dict:
         "elapsed_s": round((dt.datetime.now(dt.UTC) - started).total_seconds()),
     }
     results["targets"] = evaluate(results)
+    results["shop_vs_textbook_peer"] = peer_ratios(measurements)
     return results
+
+
+# The shop's rows compared with the textbook DRF peer's (bench.peer): shop row, peer row.
+PEER_COMPARISONS = {
+    "order_list": ("order_list", "order_list_peer"),
+    "order_list_uncached": ("order_list_uncached", "order_list_peer"),
+    "order_create": ("order_create", "order_create_peer"),
+}
+
+
+def peer_ratios(measurements: list[dict]) -> dict[str, float]:
+    """Return the shop's req/s over the textbook peer's for each of PEER_COMPARISONS (no target)."""
+    rps = {item["name"]: item["rps"] for item in measurements}
+    return {
+        name: round(rps[shop] / rps[peer], 3)
+        for name, (shop, peer) in PEER_COMPARISONS.items()
+        if rps.get(shop) and rps.get(peer)
+    }
 
 
 def gunicorn_settings() -> dict:
@@ -1134,6 +1168,14 @@ def render_section(results: dict) -> str:
             f"({while_ordering['background_errors']} errors) beside {while_ordering['rps']:,.0f} product "
             "requests/s; each order's commit sends the next product request of each worker through "
             "the catalog version and stock reads (no target).",
+        ]
+    peer = results.get("shop_vs_textbook_peer")
+    if peer:
+        lines += [
+            "",
+            "Against the textbook DRF peer (the shop's req/s over the peer's, same run; no target): "
+            f"order list as deployed {peer['order_list']:.2f} x, with the page cache off "
+            f"{peer['order_list_uncached']:.2f} x; order placement {peer['order_create']:.2f} x.",
         ]
     scaling = results["order_list_scaling"]
     lines += [
