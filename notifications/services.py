@@ -6,10 +6,11 @@ row of :class:`~notifications.models.OutboxEmail`, written in the same transacti
 the change, so it commits with it or rolls back with it. Delivery happens after:
 
 * right after the operation succeeded, in the same process, best effort
-  (``shop.transactions.after_success``; off with ``OUTBOX_DELIVER_ON_COMMIT``): the
-  row is then written already claimed by this process (sending, its lease running),
-  so the delivery needs no claim of its own (one write fewer per email) and no
-  worker takes the row before its lease ends;
+  (``shop.transactions.after_success``; off with ``OUTBOX_DELIVER_ON_COMMIT``), and in
+  a request once its response has been sent (``shop.after_response``: the client
+  never waits for the mail server): the row is then written already claimed by this
+  process (sending, its lease running), so the delivery needs no claim of its own
+  (one write fewer per email) and no worker takes the row before its lease ends;
 * and by the worker, ``manage.py deliver_outbox --loop`` (:func:`outbox_deliver`),
   which takes every due row, including the ones whose in-process attempt failed or
   never happened (the process died after the commit).
@@ -45,6 +46,7 @@ from django.utils import timezone
 
 from notifications.models import EmailKind, EmailStatus, OutboxEmail
 from shop import transactions
+from shop.after_response import after_response
 from shop.db import to_milliseconds
 
 logger = logging.getLogger(__name__)
@@ -131,7 +133,8 @@ def email_enqueue(*, kind: str, to_email: str, context: dict) -> OutboxEmail:
         f"outbox email {email.pk} ({kind})", lambda: OutboxEmail.objects.filter(pk=email.pk).delete()
     )
     if settings.OUTBOX_DELIVER_ON_COMMIT:
-        transactions.after_success(lambda: _deliver_after_success(email))
+        # Once the operation has succeeded; in a request, once its response has been sent.
+        transactions.after_success(lambda: after_response(lambda: _deliver_after_success(email)))
     return email
 
 
@@ -214,7 +217,7 @@ def outbox_deliver(
 
 
 def _deliver_after_success(email: OutboxEmail) -> None:
-    """Try one email just enqueued, after its operation succeeded; a failure is left to the worker.
+    """Try one email just enqueued, once its operation succeeded; a failure is left to the worker.
 
     A row written claimed (:func:`email_enqueue`) is sent under the lease it was written
     with, unless that has ended (a very long operation: a worker may hold it now). A row

@@ -1,5 +1,9 @@
 """WSGI entry point (``gunicorn --config deploy/gunicorn.conf.py shop.wsgi:application``).
 
+Django's application, wrapped so that work a request leaves for after its response
+(``shop.after_response``: the in-process delivery of its emails) runs once the server
+has sent that response.
+
 A process that cannot serve correctly does not start: bad configuration
 (``shop.config``) and failed start-up checks (``shop.ops.checks``: static files not
 collected) print one line each and exit with gunicorn's "worker failed to boot" code,
@@ -31,3 +35,7 @@ if _errors:
     for error in _errors:
         sys.stderr.write(f"shop: cannot start: {error.id}: {error.msg} {error.hint or ''}\n")
     raise SystemExit(WORKER_BOOT_ERROR)
+
+from shop.after_response import AfterResponse  # noqa: E402 - after the checks, as the app's own code
+
+application = AfterResponse(application)

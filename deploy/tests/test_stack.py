@@ -10,7 +10,10 @@ HSTS and secure cookies on. Clients use several loopback source addresses
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
+import email
+import email.policy
 import gzip
 import json
 import os
@@ -25,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from deploy.stack import Stack, StackError, manage, nginx_binary
 from deploy.tests.client import Endpoint, SlowClient
@@ -112,8 +116,40 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
     return certificate, key
 
 
+class MailServer:
+    """The stack's mail server (aiosmtpd, on loopback): keeps what it acknowledged.
+
+    While ``hold_for`` names a recipient, that recipient's messages wait for ``release``
+    before their ``250`` (at most 20 s).
+    """
+
+    def __init__(self):
+        self.acknowledged: list[email.message.EmailMessage] = []
+        self.hold_for: str | None = None
+        self.release = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.hold_for in envelope.rcpt_tos:
+            await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 20)
+        message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        self.acknowledged.append(message)
+        return "250 Message accepted for delivery"
+
+
 @pytest.fixture(scope="module")
-def live(tmp_path_factory, collected_static_root, migrated_sqlite):
+def mail_server():
+    """Run the stack's mail server for the module."""
+    handler = MailServer()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield handler, controller.port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory, collected_static_root, migrated_sqlite, mail_server):
     """Start the stack once for the module; stop it at the end, whatever happened."""
     component_required(
         nginx_binary() is not None,
@@ -130,6 +166,9 @@ def live(tmp_path_factory, collected_static_root, migrated_sqlite):
             LOGIN_FAILURE_LIMIT=str(LOGIN_FAILURE_LIMIT),
             METRICS_ALLOWED_ADDRESSES="127.0.0.1",
             METRICS_TOKEN=METRICS_TOKEN,
+            DJANGO_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=str(mail_server[1]),
         )
         manage(env, "load_demo_catalog")
         for _attempt in range(3):  # a free port can be taken between choosing it and binding it
@@ -199,6 +238,37 @@ def test_the_api_works_through_the_proxy(live):
     assert placed.status == 201
     assert [order["id"] for order in listed.json()["results"]] == [placed.json()["id"]]
     assert live.https.get("/api/v1/products/").json()["count"] == 30
+
+
+def test_an_order_is_answered_without_waiting_for_its_email(live, mail_server):
+    """The email is sent after the response: here the mail server answers only once the client has it."""
+    handler, _port = mail_server
+    customer = unique_email("mail")
+    token = register_and_login(live.https, customer)
+    phone = product_id(live.https, "Phone")
+    handler.hold_for = customer
+    handler.release.clear()
+    try:
+        started = time.monotonic()
+        placed = live.https.post(
+            "/api/v1/orders/",
+            {"shipping_address": SHIPPING_ADDRESS, "items": [{"product": phone, "quantity": 1}]},
+            token=token,
+        )
+        answered_in = time.monotonic() - started
+    finally:
+        handler.release.set()
+        handler.hold_for = None
+
+    assert placed.status == 201
+    # Sent before the answer, the email would have held it until the in-process send gave up (5 s).
+    assert answered_in < 4, answered_in
+    deadline = time.monotonic() + 20
+    while not any(customer in message["To"] for message in handler.acknowledged):
+        assert time.monotonic() < deadline, "the order's email never reached the mail server"
+        time.sleep(0.05)
+    (sent,) = [message for message in handler.acknowledged if customer in message["To"]]
+    assert f"#{placed.json()['number']}" in sent["Subject"]
 
 
 def test_the_request_id_goes_from_nginx_through_the_app_and_back(live):
