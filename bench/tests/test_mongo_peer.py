@@ -7,15 +7,14 @@ django-mongodb-backend as it would be sent; its behaviour is tested on SQLite in
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
-from bson import Decimal128, ObjectId
+from bson import ObjectId
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 from accounts.models import User
 from bench.peer.views import OrderList
 from orders.tests.factories import SHIPPING_ADDRESS
+from orders.tests.test_mongo_transactions import product_document
 from shop.testing.mongo import Answer, record_commands
 
 pytestmark = pytest.mark.mongo
@@ -26,19 +25,7 @@ NEW_ORDER = ObjectId("65277a812b73bb530ad773aa")
 
 def test_the_peer_places_an_order_with_a_conditional_stock_update_and_three_inserts(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    now = datetime.now(UTC).replace(tzinfo=None)
-    product = {
-        "_id": PRODUCT,
-        "sku": "SKU-1",
-        "name": "Product 1",
-        "category_id": "electronics",
-        "description": "",
-        "price": Decimal128("10.00"),
-        "stock": 100,
-        "is_active": True,
-        "created_at": now,
-        "updated_at": now,
-    }
+    product = product_document(PRODUCT, 1)  # 10.00, 100 in stock
     request = APIRequestFactory().post(
         "/api/v1/orders/",
         {"items": [{"product": str(PRODUCT), "quantity": 2}], "shipping_address": SHIPPING_ADDRESS},
