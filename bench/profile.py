@@ -38,7 +38,10 @@ def call(application, path: str, token: str | None, body: bytes | None = None) -
     def start_response(status, headers, exc_info=None):
         answer["status"] = status
 
-    body = b"".join(application(environ, start_response))
+    response = application(environ, start_response)
+    body = b"".join(response)
+    if hasattr(response, "close"):
+        response.close()  # as a server does once it has sent the body (shop.after_response's work)
     return answer["status"], body
 
 
